@@ -1,0 +1,347 @@
+/*
+ * sshm - sealed shared-memory IPC for Linux
+ *
+ * SPDX-License-Identifier: MIT
+ *
+ * The whole public API of libsshm.  Conventions, for every function below:
+ *
+ *  - A function that can fail returns int: >= 0 on success, a negative code on
+ *    failure: -errno for system errors, -SSHM_E* for the library's own verdicts
+ *    (a range that never collides with errno).  sshm_strerror() names them all.
+ *  - Output parameters come last, are named ret_*, and are written only on
+ *    success.
+ *  - Objects are opaque and reference counted; *_unref(NULL) is a no-op and
+ *    every *_unref() returns NULL.
+ *  - The library never logs, installs no signal handler, keeps no global
+ *    state and never reports through errno.  Every descriptor it creates is
+ *    close-on-exec.
+ *
+ * This header compiles as C89 and as C++.
+ */
+#ifndef SSHM_H
+#define SSHM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Error codes: returned negated.  Above any errno value (errno < 4096).      */
+
+#define SSHM_EBASE        4096 /* not returned; start of the library's range */
+#define SSHM_ENOTREG      4097 /* fd is not a regular file (pipe, socket, tty...) */
+#define SSHM_EOPATH       4098 /* fd was opened with O_PATH */
+#define SSHM_ENOTMEMFD    4099 /* regular file, but not a memfd */
+#define SSHM_EHUGETLB     4100 /* hugetlb memfd and the policy forbids it */
+#define SSHM_ESEALS       4101 /* a required seal is missing */
+#define SSHM_ESIZE        4102 /* size differs from the announced size, or 0 */
+#define SSHM_ETOOBIG      4103 /* size above the policy's cap */
+#define SSHM_EIDENTITY    4104 /* kcmp: not the file the peer announced */
+#define SSHM_EUNVERIFIED  4105 /* identity unverifiable, policy requires it */
+#define SSHM_EHEADER      4106 /* malformed message header */
+#define SSHM_EPROTO       4107 /* protocol violation (fds, cmsg, sequence) */
+#define SSHM_EVERSION     4108 /* peer speaks an incompatible protocol */
+#define SSHM_EBROKEN      4109 /* channel broken by an earlier violation */
+#define SSHM_ENOTSEALED   4110 /* region must be sealed first */
+#define SSHM_ESEALED      4111 /* region is sealed: no more writes */
+#define SSHM_EHOLES       4112 /* region has holes, policy wants it populated */
+#define SSHM_ELAST        4113 /* not returned; end of the range */
+
+/*
+ * sshm_strerror - describe an error code
+ *
+ * Accepts a code with either sign (-SSHM_ESEALS or SSHM_ESEALS, -EPIPE or
+ * EPIPE).  Returns a static string; never NULL, also for unknown codes.
+ */
+const char *sshm_strerror(int err);
+
+/* ------------------------------------------------------------------------ */
+/* Producer: regions                                                          */
+
+struct sshm_region;
+
+/*
+ * sshm_region_new - create an empty, writable region of @size bytes
+ * @size: bytes, > 0
+ * @flags: 0 (reserved, -EINVAL otherwise)
+ * @ret_region: the new region, one reference, owned by the caller
+ *
+ * The region is a memfd (MFD_CLOEXEC | MFD_ALLOW_SEALING, plus
+ * MFD_NOEXEC_SEAL where the kernel has it) sized to @size and filled with
+ * zeroes.  Fill it with sshm_region_map() or sshm_region_write(), then seal it.
+ * Errors: -EINVAL, -ENOMEM, -EMFILE, -EFBIG, other -errno from memfd_create(2)
+ * and ftruncate(2).
+ */
+int sshm_region_new(uint64_t size, unsigned int flags,
+		    struct sshm_region **ret_region);
+
+struct sshm_region *sshm_region_ref(struct sshm_region *region);
+struct sshm_region *sshm_region_unref(struct sshm_region *region);
+
+/*
+ * sshm_region_map - writable mapping of an unsealed region
+ *
+ * Maps the whole region read-write (MAP_SHARED) on the first call and returns
+ * the same address on later calls.  The mapping belongs to the region; the
+ * pointer is valid until sshm_region_seal() is called (whether or not the
+ * seal succeeds) or the last reference is dropped.
+ * Errors: -SSHM_ESEALED, -errno from mmap(2).
+ */
+int sshm_region_map(struct sshm_region *region, void **ret_data);
+
+/*
+ * sshm_region_write - copy bytes into an unsealed region without mapping it
+ *
+ * pwrite(2)s @len bytes from @buf at @offset.  For a fresh region this is
+ * faster than filling a mapping: it skips the producer's page faults.
+ * Errors: -EINVAL (range outside the region), -SSHM_ESEALED, -errno.
+ */
+int sshm_region_write(struct sshm_region *region, uint64_t offset,
+		      const void *buf, size_t len);
+
+/*
+ * sshm_region_seal - make the region immutable, irreversibly
+ *
+ * Drops the region's own writable mapping, then applies F_SEAL_SHRINK |
+ * F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL in one fcntl(2): all or none.
+ * Sealing an already sealed region returns 0.
+ * Errors: -EBUSY if another writable mapping of the memfd exists or pages
+ * are pinned (nothing is sealed then), -errno.
+ */
+int sshm_region_seal(struct sshm_region *region);
+
+/* 1 if sealed, 0 if not. */
+int sshm_region_is_sealed(const struct sshm_region *region);
+uint64_t sshm_region_size(const struct sshm_region *region);
+/* The memfd, borrowed: valid as long as the region. */
+int sshm_region_fd(const struct sshm_region *region);
+
+/* ------------------------------------------------------------------------ */
+/* Receive policy                                                             */
+
+/* identity modes */
+#define SSHM_IDENTITY_OFF         0 /* do not run kcmp */
+#define SSHM_IDENTITY_BEST_EFFORT 1 /* reject mismatch, accept unverifiable */
+#define SSHM_IDENTITY_REQUIRED    2 /* reject mismatch and unverifiable */
+
+/* policy flags */
+#define SSHM_POLICY_ALLOW_HUGETLB 0x1u /* accept hugetlbfs memfds (needs POPULATED) */
+#define SSHM_POLICY_POPULATED     0x2u /* reject regions with holes */
+
+#define SSHM_DEFAULT_MAX_SIZE ((uint64_t)1 << 30) /* 1 GiB */
+
+/*
+ * What a consumer accepts.  Zero every field (memset) and set what you need:
+ * the all-zero policy is the default one, also used when NULL is passed:
+ * seals SHRINK|GROW|WRITE, max size SSHM_DEFAULT_MAX_SIZE, identity
+ * best-effort, no hugetlb.  required_seals is added to SHRINK|GROW|WRITE,
+ * which are always required.  reserved[] must be zero (-EINVAL).
+ */
+struct sshm_policy {
+	uint64_t max_size;           /* 0: SSHM_DEFAULT_MAX_SIZE */
+	unsigned int required_seals; /* extra F_SEAL_* bits */
+	int identity;                /* SSHM_IDENTITY_* */
+	unsigned int flags;          /* SSHM_POLICY_* */
+	unsigned int reserved[5];
+};
+
+/* ------------------------------------------------------------------------ */
+/* Identity                                                                   */
+
+#define SSHM_VERDICT_NOT_CHECKED  0 /* inline payload, or policy said OFF */
+#define SSHM_VERDICT_VERIFIED     1 /* kcmp: same open file as the peer's fd */
+#define SSHM_VERDICT_MISMATCH     2 /* kcmp: a different file (never accepted) */
+#define SSHM_VERDICT_UNVERIFIABLE 3 /* see reason */
+
+/* identity flags */
+#define SSHM_IDENTITY_F_PIDFD 0x1u /* sender pinned by a pidfd: no pid reuse */
+
+struct sshm_identity {
+	int verdict;          /* SSHM_VERDICT_* */
+	int reason;           /* UNVERIFIABLE: -errno or -SSHM_E*; else 0 */
+	int32_t pid;          /* sender, from SCM_CREDENTIALS of this message */
+	uint32_t uid;
+	uint32_t gid;
+	int32_t announced_fd; /* the fd number the sender announced */
+	unsigned int flags;   /* SSHM_IDENTITY_F_* */
+	unsigned int reserved;
+};
+
+/* Short name of a verdict ("verified", "mismatch", ...), static, never NULL. */
+const char *sshm_verdict_name(int verdict);
+
+/* ------------------------------------------------------------------------ */
+/* Channels                                                                   */
+
+struct sshm_channel;
+struct sshm_listener;
+struct sshm_view;
+
+/* channel flags */
+#define SSHM_CHANNEL_NONBLOCK 0x1u /* send/recv return -EAGAIN instead of blocking */
+
+#define SSHM_META_MAX     4096u  /* largest metadata blob per message */
+#define SSHM_INLINE_MAX   65536u /* largest inline payload */
+#define SSHM_WINDOW_DEFAULT 64u  /* regions in flight per direction */
+
+/*
+ * Constructors.  None of them waits for the peer: the handshake (a HELLO each
+ * way) is sent at once and the peer's is read by the first send or recv.
+ * Every fd is close-on-exec, SO_PASSCRED (and SO_PASSPIDFD where the kernel has
+ * it) is set before any message can arrive.  @flags: SSHM_CHANNEL_*.
+ *
+ * sshm_channel_pair: a connected pair in this process (socketpair(2)); after
+ *   fork(2) each side drops the end it does not use.
+ * sshm_channel_connect: connect to @path; "@name" is an abstract socket.
+ * sshm_channel_adopt: take an already connected SOCK_SEQPACKET AF_UNIX
+ *   socket; on success the channel owns @fd, on failure the caller still does.
+ * Errors: -EINVAL, -ENOMEM, -ENAMETOOLONG (path), -ENOTSOCK/-EPROTOTYPE
+ *   (adopt), -errno from socket(2)/connect(2)/sendmsg(2).
+ */
+int sshm_channel_pair(unsigned int flags, struct sshm_channel **ret_a,
+		      struct sshm_channel **ret_b);
+int sshm_channel_connect(const char *path, unsigned int flags,
+			 struct sshm_channel **ret_channel);
+int sshm_channel_adopt(int fd, unsigned int flags,
+		       struct sshm_channel **ret_channel);
+
+struct sshm_channel *sshm_channel_ref(struct sshm_channel *channel);
+/*
+ * Drops a reference.  Views received on the channel hold one each, so the
+ * socket closes when the channel and all its views are gone; regions still in
+ * flight are dropped then.
+ */
+struct sshm_channel *sshm_channel_unref(struct sshm_channel *channel);
+
+/* The socket, borrowed, for poll(2)/epoll(7): readable means call recv. */
+int sshm_channel_fd(const struct sshm_channel *channel);
+
+/*
+ * sshm_channel_send - send a sealed region with optional metadata
+ * @meta, @meta_len: up to SSHM_META_MAX bytes copied into the packet (may be NULL/0)
+ *
+ * The channel keeps a reference on the region (and so its fd open) until the
+ * peer releases it.  At most the window's worth of regions are in flight:
+ * when full, a blocking channel waits for releases, a non-blocking one returns
+ * -EAGAIN.  A region may be sent any number of times on any channels.
+ * Errors: -EINVAL, -SSHM_ENOTSEALED, -SSHM_ETOOBIG (above the peer's
+ *   announced maximum), -EAGAIN, -EPIPE (peer gone), -SSHM_EBROKEN,
+ *   -SSHM_EPROTO, -SSHM_EHEADER, -SSHM_EVERSION (bad handshake), -ENOBUFS
+ *   (too many messages queued while waiting), -errno.
+ */
+int sshm_channel_send(struct sshm_channel *channel, struct sshm_region *region,
+		      const void *meta, size_t meta_len);
+
+/*
+ * sshm_channel_send_bytes - send a copy of @len bytes
+ *
+ * Payloads up to the channel's inline threshold travel inside the packet
+ * (the consumer gets its own copy); larger ones go through a new sealed
+ * region filled with pwrite(2).  Errors: as sshm_channel_send(), plus those of
+ * sshm_region_new().
+ */
+int sshm_channel_send_bytes(struct sshm_channel *channel, const void *data,
+			    size_t len, const void *meta, size_t meta_len);
+
+/*
+ * sshm_channel_recv - receive, verify and map the next message
+ * @policy: what to accept, NULL for the default policy
+ * @ret_view: the view, one reference, owned by the caller
+ *
+ * Runs the whole receive pipeline: control-message checks, header decode,
+ * fd checks (O_PATH, type, filesystem, seals, then size), identity, and a
+ * read-only mapping.  Release messages from the peer are handled on the way.
+ * A region that fails the checks is closed, never mapped, released back to
+ * the peer, and its code returned; the channel stays usable.  A framing or
+ * protocol violation closes every fd received and breaks the channel.
+ * Errors: -EPIPE (peer closed), -EAGAIN (non-blocking, nothing ready),
+ *   -SSHM_ENOTREG, -SSHM_EOPATH, -SSHM_ENOTMEMFD, -SSHM_EHUGETLB,
+ *   -SSHM_ESEALS, -SSHM_ESIZE, -SSHM_ETOOBIG, -SSHM_EHOLES,
+ *   -SSHM_EIDENTITY, -SSHM_EUNVERIFIED, -SSHM_EHEADER, -SSHM_EPROTO,
+ *   -SSHM_EVERSION, -SSHM_EBROKEN, -EINVAL (bad policy), -errno.
+ */
+int sshm_channel_recv(struct sshm_channel *channel,
+		      const struct sshm_policy *policy,
+		      struct sshm_view **ret_view);
+
+/*
+ * Sends releases that could not be sent yet (non-blocking channel with a
+ * full socket).  Returns the number still pending, or a negative code.
+ */
+int sshm_channel_flush(struct sshm_channel *channel);
+
+/*
+ * sshm_channel_drain - wait until the peer has released every region sent
+ *
+ * Returns 0 when nothing is in flight any more, also when the peer closed
+ * the connection (its regions are dropped then).  Data messages arriving
+ * meanwhile are kept for sshm_channel_recv().  A non-blocking channel returns
+ * -EAGAIN while regions are still in flight and nothing can be read.
+ * Errors: -EAGAIN, -ENOBUFS, -SSHM_EBROKEN, -SSHM_EPROTO, -SSHM_EHEADER,
+ *   -SSHM_EVERSION, -errno.
+ */
+int sshm_channel_drain(struct sshm_channel *channel);
+
+/* Regions this side sent that the peer has not released yet. */
+unsigned int sshm_channel_inflight(const struct sshm_channel *channel);
+
+/*
+ * Listener: bind + listen on @path ("@name": abstract).  A stale socket file
+ * at @path is not removed: -EADDRINUSE.  The listener unlinks the path it
+ * created when the last reference goes.  sshm_listener_accept() returns
+ * -EAGAIN on a listener made with SSHM_CHANNEL_NONBLOCK when nobody waits;
+ * @flags of accept apply to the new channel.
+ */
+int sshm_listener_new(const char *path, unsigned int flags,
+		      struct sshm_listener **ret_listener);
+struct sshm_listener *sshm_listener_ref(struct sshm_listener *listener);
+struct sshm_listener *sshm_listener_unref(struct sshm_listener *listener);
+int sshm_listener_fd(const struct sshm_listener *listener);
+int sshm_listener_accept(struct sshm_listener *listener, unsigned int flags,
+			 struct sshm_channel **ret_channel);
+
+/* ------------------------------------------------------------------------ */
+/* Consumer: views                                                            */
+
+struct sshm_view *sshm_view_ref(struct sshm_view *view);
+/* The last unref unmaps, closes the fd and releases the region to the peer. */
+struct sshm_view *sshm_view_unref(struct sshm_view *view);
+
+/* Read-only bytes, valid until the last unref.  Never NULL (size may be 0 inline). */
+const void *sshm_view_data(const struct sshm_view *view);
+uint64_t sshm_view_size(const struct sshm_view *view);
+/* Metadata copy; NULL when *ret_len == 0.  Valid until the last unref. */
+const void *sshm_view_meta(const struct sshm_view *view, size_t *ret_len);
+/* 1 if the payload came in a sealed region, 0 if inline. */
+int sshm_view_is_region(const struct sshm_view *view);
+/* The received memfd, borrowed (valid until the last unref), -1 if inline. */
+int sshm_view_fd(const struct sshm_view *view);
+/* F_GET_SEALS of the region as verified, 0 if inline. */
+unsigned int sshm_view_seals(const struct sshm_view *view);
+/* Identity verdict of this message; the pointer is valid until the last unref. */
+const struct sshm_identity *sshm_view_identity(const struct sshm_view *view);
+
+/* ------------------------------------------------------------------------ */
+/* Checking a descriptor by hand                                              */
+
+/*
+ * sshm_fd_verify - run the receive pipeline's fd checks on @fd
+ * @size: announced size, or 0 to skip the size comparison
+ * @policy: NULL for the default
+ * @ret_seals: (optional, may be NULL) the seals found
+ *
+ * Never reads, polls or ioctls @fd.  Returns 0 if the policy accepts it.
+ * Errors: -SSHM_ENOTREG, -SSHM_EOPATH, -SSHM_ENOTMEMFD, -SSHM_EHUGETLB,
+ *   -SSHM_ESEALS, -SSHM_ESIZE, -SSHM_ETOOBIG, -SSHM_EHOLES, -EINVAL, -errno.
+ */
+int sshm_fd_verify(int fd, uint64_t size, const struct sshm_policy *policy,
+		   unsigned int *ret_seals);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SSHM_H */

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * identity - kcmp(2) and pidfd checks.  A diagnosis, not a gate: the gate is
+ * verify.c.  A "verified" verdict is only given when kcmp said "same file"
+ * and the process it compared is proven to be the one that sent.
+ */
+#include <signal.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "identity.h"
+#include "private.h"
+#include "syscall.h"
+
+static void unverifiable(struct sshm_identity *id, int reason)
+{
+	id->verdict = SSHM_VERDICT_UNVERIFIABLE;
+	id->reason = reason;
+}
+
+void identity_check(pid_t pid, int pidfd, int announced_fd, int received_fd,
+		    struct sshm_identity *id)
+{
+	int own_pidfd = -1, r;
+
+	id->flags = 0;
+	id->reason = 0;
+	/* pid 0: the message carried no credentials (SO_PASSCRED was set
+	 * after it was queued). */
+	if (pid <= 0) {
+		unverifiable(id, -ESRCH);
+		return;
+	}
+	if (pidfd < 0) {
+		own_pidfd = sys_pidfd_open(pid, 0);
+		pidfd = own_pidfd;
+	}
+
+	r = sys_kcmp(pid, getpid(), KCMP_FILE, (unsigned long)announced_fd,
+		     (unsigned long)received_fd);
+	if (r < 0) {
+		/* -EBADF: the peer no longer has the announced fd open;
+		 * -EPERM: another user or a non-dumpable peer; -ESRCH: gone;
+		 * -ENOSYS: kernel without CONFIG_KCMP. */
+		unverifiable(id, r);
+		goto out;
+	}
+	if (r != 0) {
+		id->verdict = SSHM_VERDICT_MISMATCH;
+		goto out;
+	}
+	if (pidfd < 0) {
+		unverifiable(id, own_pidfd);
+		goto out;
+	}
+	/* Signal 0 through the pidfd: succeeds only while the process the
+	 * pidfd names is alive, so @pid still names it and kcmp compared the
+	 * right fd table. */
+	r = sys_pidfd_send_signal(pidfd, 0);
+	if (r < 0) {
+		unverifiable(id, r);
+		goto out;
+	}
+	id->verdict = SSHM_VERDICT_VERIFIED;
+	if (own_pidfd < 0)
+		id->flags |= SSHM_IDENTITY_F_PIDFD;
+out:
+	if (own_pidfd >= 0)
+		close(own_pidfd);
+}

@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * region - the producer's region: a memfd that is created, sized, filled
+ * (through a mapping or pwrite) and then sealed, irreversibly.
+ */
+#include <assert.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#include "private.h"
+#include "region.h"
+#include "syscall.h"
+
+struct sshm_region {
+	unsigned int refs;
+	int fd;
+	uint64_t size;
+	void *map; /* our writable mapping, NULL until sshm_region_map() */
+	int sealed;
+};
+
+int region_memfd_new(const char *name, uint64_t size, unsigned int extra_flags)
+{
+	const unsigned int base = MFD_CLOEXEC | MFD_ALLOW_SEALING | extra_flags;
+	int fd;
+
+	/* MFD_NOEXEC_SEAL (6.3) also seals exec; older kernels say EINVAL. */
+	fd = sys_memfd_create(name, base | MFD_NOEXEC_SEAL);
+	if (fd == -EINVAL)
+		fd = sys_memfd_create(name, base);
+	if (fd < 0)
+		return fd;
+	if (ftruncate(fd, (off_t)size) < 0) {
+		int r = neg_errno();
+
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+SSHM_EXPORT int sshm_region_new(uint64_t size, unsigned int flags,
+				struct sshm_region **ret_region)
+{
+	struct sshm_region *r;
+	int fd;
+
+	/* The size must fit off_t (ftruncate) and size_t (mmap). */
+	if (size == 0 || size > (uint64_t)INT64_MAX || size > SIZE_MAX || flags ||
+	    !ret_region)
+		return -EINVAL;
+
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	fd = region_memfd_new("sshm", size, 0);
+	if (fd < 0) {
+		free(r);
+		return fd;
+	}
+	r->refs = 1;
+	r->fd = fd;
+	r->size = size;
+	*ret_region = r;
+	return 0;
+}
+
+SSHM_EXPORT struct sshm_region *sshm_region_ref(struct sshm_region *r)
+{
+	if (!r)
+		return NULL;
+	assert(r->refs > 0);
+	r->refs++;
+	return r;
+}
+
+SSHM_EXPORT struct sshm_region *sshm_region_unref(struct sshm_region *r)
+{
+	if (!r)
+		return NULL;
+	assert(r->refs > 0);
+	if (--r->refs > 0)
+		return NULL;
+	if (r->map)
+		munmap(r->map, (size_t)r->size);
+	close(r->fd);
+	free(r);
+	return NULL;
+}
+
+SSHM_EXPORT int sshm_region_map(struct sshm_region *r, void **ret_data)
+{
+	void *p;
+
+	if (!r || !ret_data)
+		return -EINVAL;
+	if (r->sealed)
+		return -SSHM_ESEALED;
+	if (!r->map) {
+		p = mmap(NULL, (size_t)r->size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 r->fd, 0);
+		if (p == MAP_FAILED)
+			return neg_errno();
+		r->map = p;
+	}
+	*ret_data = r->map;
+	return 0;
+}
+
+SSHM_EXPORT int sshm_region_write(struct sshm_region *r, uint64_t offset,
+				  const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	if (!r || (!buf && len))
+		return -EINVAL;
+	if (offset > r->size || len > r->size - offset)
+		return -EINVAL;
+	if (r->sealed)
+		return -SSHM_ESEALED;
+
+	while (len > 0) {
+		ssize_t n = pwrite(r->fd, p, len, (off_t)offset);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return neg_errno();
+		}
+		if (n == 0)
+			return -EIO;
+		p += n;
+		len -= (size_t)n;
+		offset += (uint64_t)n;
+	}
+	return 0;
+}
+
+SSHM_EXPORT int sshm_region_seal(struct sshm_region *r)
+{
+	if (!r)
+		return -EINVAL;
+	if (r->sealed)
+		return 0;
+
+	/* F_SEAL_WRITE fails with EBUSY while any writable shared mapping
+	 * exists, ours included: drop ours first.  The kernel applies the
+	 * whole mask or nothing, so a failure leaves the region writable. */
+	if (r->map) {
+		munmap(r->map, (size_t)r->size);
+		r->map = NULL;
+	}
+	if (fcntl(r->fd, F_ADD_SEALS, SSHM_SEALS_APPLIED) < 0)
+		return neg_errno();
+	r->sealed = 1;
+	return 0;
+}
+
+SSHM_EXPORT int sshm_region_is_sealed(const struct sshm_region *r)
+{
+	return r && r->sealed;
+}
+
+SSHM_EXPORT uint64_t sshm_region_size(const struct sshm_region *r)
+{
+	return r ? r->size : 0;
+}
+
+SSHM_EXPORT int sshm_region_fd(const struct sshm_region *r)
+{
+	return r ? r->fd : -EINVAL;
+}

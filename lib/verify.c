@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * verify - the accept policy: is this fd a sealed memfd we may map?  Then map
+ * it read-only.  Nothing here trusts the fd: only fcntl(2), fstat(2),
+ * fstatfs(2) and, once the seals are proven, lseek(2) and mmap(2) touch it.
+ */
+#include <fcntl.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+
+#include "private.h"
+#include "region.h"
+#include "syscall.h"
+#include "verify.h"
+
+#define POLICY_FLAGS (SSHM_POLICY_ALLOW_HUGETLB | SSHM_POLICY_POPULATED)
+
+static int probe_dev(unsigned int flags, dev_t *ret)
+{
+	struct stat st;
+	int fd, r = 0;
+
+	fd = region_memfd_new("sshm-probe", 0, flags);
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) < 0)
+		r = neg_errno();
+	else
+		*ret = st.st_dev;
+	close(fd);
+	return r;
+}
+
+void verify_env_init(struct verify_env *env)
+{
+	memset(env, 0, sizeof(*env));
+	env->have_shm_dev = probe_dev(0, &env->shm_dev) == 0;
+	/* Works with an empty hugetlb pool too: the probe has no pages. */
+	env->have_huge_dev = probe_dev(MFD_HUGETLB, &env->huge_dev) == 0;
+}
+
+int verify_policy_check(const struct sshm_policy *p)
+{
+	size_t i;
+
+	if (!p)
+		return 0;
+	for (i = 0; i < ELEMENTSOF(p->reserved); i++)
+		if (p->reserved[i])
+			return -EINVAL;
+	if (p->identity < SSHM_IDENTITY_OFF || p->identity > SSHM_IDENTITY_REQUIRED)
+		return -EINVAL;
+	if (p->flags & ~POLICY_FLAGS)
+		return -EINVAL;
+	if (p->required_seals & ~(unsigned int)(F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW |
+						F_SEAL_WRITE | F_SEAL_FUTURE_WRITE |
+						F_SEAL_EXEC))
+		return -EINVAL;
+	return 0;
+}
+
+/* What kind of memfd @fd is: 0 shmem, 1 hugetlb, or a rejection. */
+static int check_memfd(const struct verify_env *env, int fd, const struct stat *st,
+		       int *ret_huge)
+{
+	struct statfs sfs;
+
+	if (fstatfs(fd, &sfs) < 0)
+		return neg_errno();
+	if ((unsigned long)sfs.f_type == (unsigned long)TMPFS_MAGIC) {
+		if (!env->have_shm_dev || st->st_dev != env->shm_dev)
+			return -SSHM_ENOTMEMFD;
+		*ret_huge = 0;
+		return 0;
+	}
+	if ((unsigned long)sfs.f_type == (unsigned long)HUGETLBFS_MAGIC) {
+		if (!env->have_huge_dev || st->st_dev != env->huge_dev)
+			return -SSHM_ENOTMEMFD;
+		*ret_huge = 1;
+		return 0;
+	}
+	return -SSHM_ENOTMEMFD;
+}
+
+/* No holes: every page of the region is allocated (or swapped). */
+static int check_populated(int fd, const struct stat *st, int huge)
+{
+	off_t hole;
+
+	if ((uint64_t)st->st_blocks * 512 < (uint64_t)st->st_size)
+		return -SSHM_EHOLES;
+	/* hugetlbfs has no SEEK_HOLE (it reports EOF); st_blocks is exact there. */
+	if (huge)
+		return 0;
+	hole = lseek(fd, 0, SEEK_HOLE);
+	if (hole < 0)
+		return neg_errno();
+	if (hole < st->st_size)
+		return -SSHM_EHOLES;
+	return 0;
+}
+
+int verify_fd(const struct verify_env *env, int fd, uint64_t announced,
+	      const struct sshm_policy *p, unsigned int *ret_seals,
+	      uint64_t *ret_size)
+{
+	const uint64_t cap = p && p->max_size ? p->max_size : SSHM_DEFAULT_MAX_SIZE;
+	const unsigned int flags = p ? p->flags : 0;
+	unsigned int need = SSHM_SEALS_REQUIRED | (p ? p->required_seals : 0);
+	struct stat st;
+	int fl, seals, huge = 0, r;
+
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0)
+		return neg_errno();
+	if (fl & O_PATH)
+		return -SSHM_EOPATH;
+	if (fstat(fd, &st) < 0)
+		return neg_errno();
+	if (!S_ISREG(st.st_mode))
+		return -SSHM_ENOTREG;
+	r = check_memfd(env, fd, &st, &huge);
+	if (r < 0)
+		return r;
+	/* A hole in a hugetlb region is a SIGBUS when the pool is empty:
+	 * only a populated hugetlb region is ever acceptable. */
+	if (huge && (!(flags & SSHM_POLICY_ALLOW_HUGETLB) ||
+		     !(flags & SSHM_POLICY_POPULATED)))
+		return -SSHM_EHUGETLB;
+
+	seals = fcntl(fd, F_GET_SEALS);
+	if (seals < 0)
+		return seals == -1 && errno == EINVAL ? -SSHM_ESEALS : neg_errno();
+	if (((unsigned int)seals & need) != need)
+		return -SSHM_ESEALS;
+
+	/* Sealed against SHRINK and GROW: from here on the size is final. */
+	if (fstat(fd, &st) < 0)
+		return neg_errno();
+	if (st.st_size <= 0)
+		return -SSHM_ESIZE;
+	if (announced && (uint64_t)st.st_size != announced)
+		return -SSHM_ESIZE;
+	if ((uint64_t)st.st_size > cap || (uint64_t)st.st_size > SIZE_MAX)
+		return -SSHM_ETOOBIG;
+	if (flags & SSHM_POLICY_POPULATED) {
+		r = check_populated(fd, &st, huge);
+		if (r < 0)
+			return r;
+	}
+	if (ret_seals)
+		*ret_seals = (unsigned int)seals;
+	if (ret_size)
+		*ret_size = (uint64_t)st.st_size;
+	return 0;
+}
+
+int verify_map(int fd, uint64_t size, void **ret_map)
+{
+	void *p;
+
+	p = mmap(NULL, (size_t)size, PROT_READ, MAP_SHARED, fd, 0);
+	/* Before 6.7 a write-sealed memfd opened O_RDWR cannot be mapped
+	 * shared even read-only (VM_MAYWRITE); a private read-only mapping
+	 * shows the same, immutable, bytes. */
+	if (p == MAP_FAILED && errno == EPERM)
+		p = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (p == MAP_FAILED)
+		return neg_errno();
+	*ret_map = p;
+	return 0;
+}
+
+SSHM_EXPORT int sshm_fd_verify(int fd, uint64_t size, const struct sshm_policy *policy,
+			       unsigned int *ret_seals)
+{
+	struct verify_env env;
+	int r;
+
+	if (fd < 0)
+		return -EBADF;
+	r = verify_policy_check(policy);
+	if (r < 0)
+		return r;
+	verify_env_init(&env);
+	return verify_fd(&env, fd, size, policy, ret_seals, NULL);
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SSHM_VERIFY_H
+#define SSHM_VERIFY_H
+
+#include <sys/types.h>
+
+#include "sshm.h"
+
+/*
+ * Where memfds live.  Every memfd of a size class is on one kernel-internal
+ * mount, so its st_dev tells a memfd from a file of the same filesystem type
+ * reached by a path (a /dev/shm or hugetlbfs file).  Learned once per
+ * channel from probe memfds of our own.
+ */
+struct verify_env {
+	dev_t shm_dev;
+	dev_t huge_dev;
+	unsigned int have_shm_dev : 1;
+	unsigned int have_huge_dev : 1;
+};
+
+void verify_env_init(struct verify_env *env);
+
+/* -EINVAL unless @p is NULL or valid. */
+int verify_policy_check(const struct sshm_policy *p);
+
+/*
+ * The fd checks of the receive pipeline, in order: F_GETFL (no O_PATH),
+ * fstat (regular), fstatfs + st_dev (a memfd), F_GET_SEALS (a superset of
+ * the required seals), and only then the size (announced, cap) and holes.
+ * Never reads, polls or ioctls @fd.  @announced 0: no size comparison.
+ */
+int verify_fd(const struct verify_env *env, int fd, uint64_t announced,
+	      const struct sshm_policy *p, unsigned int *ret_seals,
+	      uint64_t *ret_size);
+
+/*
+ * Maps a verified fd read-only: MAP_SHARED, or MAP_PRIVATE on kernels that
+ * refuse a read-only shared mapping of a write-sealed memfd (< 6.7).
+ */
+int verify_map(int fd, uint64_t size, void **ret_map);
+
+#endif

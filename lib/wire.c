@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * wire - message header encode/decode.  Every multi-byte field is
+ * little-endian and read byte by byte, so alignment and host order never
+ * matter and a hostile buffer can only ever be rejected.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "sshm.h"
+#include "wire.h"
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	put32(p, (uint32_t)v);
+	put32(p + 4, (uint32_t)(v >> 32));
+}
+
+static size_t put_common(uint8_t *buf, enum wire_type type)
+{
+	put32(buf, WIRE_MAGIC);
+	buf[4] = WIRE_VERSION;
+	buf[5] = (uint8_t)type;
+	buf[6] = 0;
+	buf[7] = 0;
+	return WIRE_COMMON_LEN;
+}
+
+static int decode_hello(const uint8_t *p, size_t len, struct wire_msg *m)
+{
+	/* Longer HELLOs are allowed: later versions may append fields. */
+	if (len < WIRE_HELLO_LEN)
+		return -SSHM_EHEADER;
+	m->u.hello.window = get32(p + 8);
+	m->u.hello.inline_max = get32(p + 12);
+	m->u.hello.max_size = get64(p + 16);
+	m->u.hello.meta_max = get32(p + 24);
+	if (m->u.hello.window == 0 || get32(p + 28) != 0)
+		return -SSHM_EHEADER;
+	return 0;
+}
+
+static int decode_region(const uint8_t *p, size_t len, struct wire_msg *m)
+{
+	struct wire_region *r = &m->u.region;
+
+	if (len < WIRE_REGION_LEN)
+		return -SSHM_EHEADER;
+	r->id = get64(p + 8);
+	r->size = get64(p + 16);
+	r->announced_fd = (int32_t)get32(p + 24);
+	r->meta_len = get32(p + 28);
+	if (r->id == 0 || r->announced_fd < 0 || r->meta_len > WIRE_META_MAX ||
+	    len != WIRE_REGION_LEN + (size_t)r->meta_len)
+		return -SSHM_EHEADER;
+	m->meta = r->meta_len ? p + WIRE_REGION_LEN : NULL;
+	return 0;
+}
+
+static int decode_inline(const uint8_t *p, size_t len, struct wire_msg *m)
+{
+	struct wire_inline *in = &m->u.inl;
+
+	if (len < WIRE_INLINE_LEN)
+		return -SSHM_EHEADER;
+	in->meta_len = get32(p + 8);
+	in->data_len = get32(p + 12);
+	/* Both bounded first, so the sum below cannot overflow. */
+	if (in->meta_len > WIRE_META_MAX || in->data_len > WIRE_INLINE_MAX ||
+	    len != WIRE_INLINE_LEN + (size_t)in->meta_len + in->data_len)
+		return -SSHM_EHEADER;
+	m->meta = in->meta_len ? p + WIRE_INLINE_LEN : NULL;
+	m->data = p + WIRE_INLINE_LEN + in->meta_len;
+	return 0;
+}
+
+static int decode_release(const uint8_t *p, size_t len, struct wire_msg *m)
+{
+	uint32_t count;
+
+	if (len < WIRE_RELEASE_LEN)
+		return -SSHM_EHEADER;
+	count = get32(p + 8);
+	if (count == 0 || count > WIRE_RELEASE_MAX || get32(p + 12) != 0 ||
+	    len != WIRE_RELEASE_LEN + (size_t)count * 8)
+		return -SSHM_EHEADER;
+	m->u.release.count = count;
+	m->ids = p + WIRE_RELEASE_LEN;
+	return 0;
+}
+
+int wire_decode(const void *buf, size_t len, struct wire_msg *ret)
+{
+	const uint8_t *p = buf;
+	struct wire_msg m;
+	int r;
+
+	if (!buf || len < WIRE_COMMON_LEN || get32(p) != WIRE_MAGIC)
+		return -SSHM_EHEADER;
+	if (p[4] != WIRE_VERSION)
+		return -SSHM_EVERSION;
+	if (p[6] != 0 || p[7] != 0)
+		return -SSHM_EHEADER;
+
+	memset(&m, 0, sizeof(m));
+	m.type = (enum wire_type)p[5];
+	switch (p[5]) {
+	case WIRE_HELLO:
+		r = decode_hello(p, len, &m);
+		break;
+	case WIRE_REGION:
+		r = decode_region(p, len, &m);
+		break;
+	case WIRE_INLINE:
+		r = decode_inline(p, len, &m);
+		break;
+	case WIRE_RELEASE:
+		r = decode_release(p, len, &m);
+		break;
+	default:
+		r = -SSHM_EHEADER;
+		break;
+	}
+	if (r < 0)
+		return r;
+	*ret = m;
+	return 0;
+}
+
+uint64_t wire_release_id(const struct wire_msg *msg, uint32_t i)
+{
+	return get64(msg->ids + (size_t)i * 8);
+}
+
+void wire_put_id(uint8_t *buf, uint64_t id)
+{
+	put64(buf, id);
+}
+
+size_t wire_encode_hello(uint8_t *buf, const struct wire_hello *h)
+{
+	put_common(buf, WIRE_HELLO);
+	put32(buf + 8, h->window);
+	put32(buf + 12, h->inline_max);
+	put64(buf + 16, h->max_size);
+	put32(buf + 24, h->meta_max);
+	put32(buf + 28, 0);
+	return WIRE_HELLO_LEN;
+}
+
+size_t wire_encode_region(uint8_t *buf, const struct wire_region *r)
+{
+	put_common(buf, WIRE_REGION);
+	put64(buf + 8, r->id);
+	put64(buf + 16, r->size);
+	put32(buf + 24, (uint32_t)r->announced_fd);
+	put32(buf + 28, r->meta_len);
+	return WIRE_REGION_LEN;
+}
+
+size_t wire_encode_inline(uint8_t *buf, const struct wire_inline *in)
+{
+	put_common(buf, WIRE_INLINE);
+	put32(buf + 8, in->meta_len);
+	put32(buf + 12, in->data_len);
+	return WIRE_INLINE_LEN;
+}
+
+size_t wire_encode_release(uint8_t *buf, uint32_t count)
+{
+	put_common(buf, WIRE_RELEASE);
+	put32(buf + 8, count);
+	put32(buf + 12, 0);
+	return WIRE_RELEASE_LEN;
+}
