@@ -97,7 +97,7 @@ int sshm_region_map(struct sshm_region *region, void **ret_data);
  *
  * pwrite(2)s @len bytes from @buf at @offset.  For a fresh region this is
  * faster than filling a mapping: it skips the producer's page faults.
- * Errors: -EINVAL (range outside the region), -SSHM_ESEALED, -errno.
+ * Returns 0 once all @len bytes are written.  Errors: -EINVAL (range outside the region), -SSHM_ESEALED, -errno.
  */
 int sshm_region_write(struct sshm_region *region, uint64_t offset,
 		      const void *buf, size_t len);
@@ -138,7 +138,12 @@ int sshm_region_fd(const struct sshm_region *region);
  * the all-zero policy is the default one, also used when NULL is passed:
  * seals SHRINK|GROW|WRITE, max size SSHM_DEFAULT_MAX_SIZE, identity
  * best-effort, no hugetlb.  required_seals is added to SHRINK|GROW|WRITE,
- * which are always required.  reserved[] must be zero (-EINVAL).
+ * which are always required.  -EINVAL for: reserved[] not zero, an unknown
+ * identity mode, unknown flags or seal bits, and SSHM_POLICY_ALLOW_HUGETLB
+ * without SSHM_POLICY_POPULATED (a hole in a hugetlb region is a SIGBUS).
+ * SSHM_POLICY_POPULATED looks for holes with SEEK_HOLE on a description of
+ * its own opened through /proc/self/fd (the received one shares its offset
+ * with the sender): without /proc it fails with -ENOENT.
  */
 struct sshm_policy {
 	uint64_t max_size;           /* 0: SSHM_DEFAULT_MAX_SIZE */

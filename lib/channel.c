@@ -145,7 +145,7 @@ static int send_packet(struct sshm_channel *ch, struct iovec *iov, int iovlen,
 		n = sendmsg(ch->fd, &mh, flags | MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
-		return neg_errno();
+		return errno == ECONNRESET ? -EPIPE : neg_errno();
 	return 0;
 }
 
@@ -171,7 +171,7 @@ static int flush_releases(struct sshm_channel *ch)
 		return 0;
 	/* Sent, or the peer is gone and no longer cares. */
 	ch->n_releases = 0;
-	return r == -EPIPE || r == -ECONNRESET ? 0 : r;
+	return r == -EPIPE ? 0 : r;
 }
 
 static void queue_release(struct sshm_channel *ch, uint64_t id)
@@ -486,7 +486,10 @@ static int read_packet(struct sshm_channel *ch, int dontwait, struct packet *p)
 		return -EPIPE;
 	do
 		n = recvmsg(ch->fd, &mh, MSG_CMSG_CLOEXEC | (dontwait ? MSG_DONTWAIT : 0));
-	while (n < 0 && errno == EINTR);
+	/* ECONNRESET: the peer closed with our packets unread.  The kernel
+	 * reports (and clears) that error before the packets the peer sent
+	 * before it left: read on, they and then end-of-file follow. */
+	while (n < 0 && (errno == EINTR || errno == ECONNRESET));
 	if (n < 0)
 		return neg_errno();
 
@@ -549,7 +552,11 @@ static int consume_packet(struct sshm_channel *ch, struct packet *p)
 		packet_close(p);
 		return channel_break(ch, r);
 	}
-	return m->type == WIRE_REGION || m->type == WIRE_INLINE;
+	if (m->type == WIRE_REGION || m->type == WIRE_INLINE)
+		return 1;
+	/* Every packet brings a pidfd (SO_PASSPIDFD), consumed ones too. */
+	packet_close(p);
+	return 0;
 }
 
 /* Keeps a data packet for a later recv: the buffer is copied. */
@@ -572,18 +579,20 @@ static int queue_packet(struct sshm_channel *ch, struct packet *p)
 }
 
 /*
- * Reads and consumes packets until @done(ch) holds.  Data messages are
- * queued for recv.  Blocks per the channel's mode.
+ * Reads and consumes packets until @done(ch) holds (NULL: until nothing is
+ * left to read).  Data messages are queued for recv.  Blocks per the
+ * channel's mode unless @dontwait.
  */
-static int pump_until(struct sshm_channel *ch, int (*done)(const struct sshm_channel *))
+static int pump(struct sshm_channel *ch, int (*done)(const struct sshm_channel *),
+		int dontwait)
 {
 	struct packet p;
 	int r;
 
-	while (!done(ch)) {
+	while (!done || !done(ch)) {
 		if (ch->n_pending >= PENDING_MAX)
 			return -ENOBUFS;
-		r = read_packet(ch, 0, &p);
+		r = read_packet(ch, dontwait, &p);
 		if (r < 0)
 			return r;
 		r = consume_packet(ch, &p);
@@ -735,11 +744,19 @@ SSHM_EXPORT int sshm_channel_flush(struct sshm_channel *ch)
 	if (ch->broken)
 		return -SSHM_EBROKEN;
 	r = flush_releases(ch);
-	return r < 0 ? r : (int)ch->n_releases;
+	if (r < 0)
+		return r;
+	/* Collect the peer's releases (and keep its data) without blocking. */
+	r = pump(ch, NULL, 1);
+	if (r < 0 && r != -EAGAIN && r != -EPIPE && r != -ENOBUFS)
+		return r;
+	return (int)ch->n_releases;
 }
 
 SSHM_EXPORT int sshm_channel_drain(struct sshm_channel *ch)
 {
+	int r;
+
 	if (!ch)
 		return -EINVAL;
 	if (ch->broken)
@@ -749,7 +766,9 @@ SSHM_EXPORT int sshm_channel_drain(struct sshm_channel *ch)
 		inflight_clear(ch);
 		return 0;
 	}
-	return pump_until(ch, nothing_inflight);
+	r = pump(ch, nothing_inflight, 0);
+	/* The peer left: everything in flight was dropped, nothing to wait for. */
+	return r == -EPIPE && ch->eof ? 0 : r;
 }
 
 /* ------------------------------------------------------------------ sending */
@@ -781,7 +800,7 @@ static int send_region(struct sshm_channel *ch, struct sshm_region *region,
 
 	if (ch->peer.max_size && w.size > ch->peer.max_size)
 		return -SSHM_ETOOBIG;
-	r = pump_until(ch, have_window);
+	r = pump(ch, have_window, 0);
 	if (r < 0)
 		return r;
 	r = send_packet(ch, iov, meta_len ? 2 : 1, w.announced_fd, 0);
@@ -805,7 +824,7 @@ SSHM_EXPORT int sshm_channel_send(struct sshm_channel *ch, struct sshm_region *r
 		return -SSHM_ENOTSEALED;
 	if (ch->broken)
 		return -SSHM_EBROKEN;
-	r = pump_until(ch, have_hello);
+	r = pump(ch, have_hello, 0);
 	if (r < 0)
 		return r;
 	r = check_meta(ch, meta, meta_len);
@@ -842,7 +861,7 @@ SSHM_EXPORT int sshm_channel_send_bytes(struct sshm_channel *ch, const void *dat
 		return -EINVAL;
 	if (ch->broken)
 		return -SSHM_EBROKEN;
-	r = pump_until(ch, have_hello);
+	r = pump(ch, have_hello, 0);
 	if (r < 0)
 		return r;
 	r = check_meta(ch, meta, meta_len);

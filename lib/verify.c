@@ -6,6 +6,7 @@
  */
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -55,6 +56,10 @@ int verify_policy_check(const struct sshm_policy *p)
 		return -EINVAL;
 	if (p->flags & ~POLICY_FLAGS)
 		return -EINVAL;
+	/* A hole in a hugetlb region is a SIGBUS with an empty pool: allowing
+	 * hugetlb without "populated" is a policy that cannot be honoured. */
+	if ((p->flags & SSHM_POLICY_ALLOW_HUGETLB) && !(p->flags & SSHM_POLICY_POPULATED))
+		return -EINVAL;
 	if (p->required_seals & ~(unsigned int)(F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW |
 						F_SEAL_WRITE | F_SEAL_FUTURE_WRITE |
 						F_SEAL_EXEC))
@@ -85,22 +90,36 @@ static int check_memfd(const struct verify_env *env, int fd, const struct stat *
 	return -SSHM_ENOTMEMFD;
 }
 
-/* No holes: every page of the region is allocated (or swapped). */
+/*
+ * No holes: every page of the region is allocated (or swapped).  st_blocks
+ * alone can be inflated by fallocate(KEEP_SIZE) past EOF before sealing, so
+ * SEEK_HOLE decides; it runs on a description of our own (reopened through
+ * /proc) because the received one is shared with the sender and lseek would
+ * move its offset.
+ */
 static int check_populated(int fd, const struct stat *st, int huge)
 {
+	char path[sizeof("/proc/self/fd/") + 12];
 	off_t hole;
+	int own, r = 0;
 
 	if ((uint64_t)st->st_blocks * 512 < (uint64_t)st->st_size)
 		return -SSHM_EHOLES;
-	/* hugetlbfs has no SEEK_HOLE (it reports EOF); st_blocks is exact there. */
+	/* hugetlbfs has no SEEK_HOLE (it reports EOF) and no fallocate past
+	 * EOF on a sealed file; st_blocks is exact there. */
 	if (huge)
 		return 0;
-	hole = lseek(fd, 0, SEEK_HOLE);
-	if (hole < 0)
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	own = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (own < 0)
 		return neg_errno();
-	if (hole < st->st_size)
-		return -SSHM_EHOLES;
-	return 0;
+	hole = lseek(own, 0, SEEK_HOLE);
+	if (hole < 0)
+		r = neg_errno();
+	else if (hole < st->st_size)
+		r = -SSHM_EHOLES;
+	close(own);
+	return r;
 }
 
 int verify_fd(const struct verify_env *env, int fd, uint64_t announced,

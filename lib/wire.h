@@ -66,7 +66,7 @@ struct wire_msg {
 		struct wire_release release;
 	} u;
 	const uint8_t *meta; /* into the decoded buffer, NULL if none */
-	const uint8_t *data; /* INLINE payload, NULL if none */
+	const uint8_t *data; /* INLINE payload (data_len bytes; never NULL) */
 	const uint8_t *ids;  /* RELEASE ids, count * 8 bytes little-endian */
 };
 

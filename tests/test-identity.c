@@ -1,0 +1,854 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test-identity - the identity verdict of received regions: kcmp(2) against
+ * the pid of this message's SCM_CREDENTIALS (never SO_PEERCRED), verified /
+ * mismatch / unverifiable / not checked, and what each policy does with it.
+ * The hostile cases use a raw SOCK_SEQPACKET end that speaks the wire format
+ * by hand, so it can announce an fd number other than the one it passes.
+ * Every test that needs kcmp is skipped (not passed) without it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "sshm.h"
+#include "testlib.h"
+
+#ifndef SO_PASSPIDFD
+#define SO_PASSPIDFD 76 /* Linux 6.5 */
+#endif
+#ifndef F_SEAL_SEAL
+#define F_SEAL_SEAL 0x0001
+#endif
+#ifndef KCMP_FILE
+#define KCMP_FILE 0
+#endif
+
+/* ------------------------------------------------------------ helpers */
+
+#define assert_ok(expr)                                                      \
+	do {                                                                 \
+		int r_ = (expr);                                             \
+		ck_assert_msg(r_ >= 0, "%s: got %d (%s)", #expr, r_,         \
+			      sshm_strerror(r_));                            \
+	} while (0)
+
+#define assert_err(expr, err)                                                \
+	do {                                                                 \
+		int r_ = (expr), e_ = (err);                                 \
+		ck_assert_msg(r_ == e_, "%s: expected %d (%s), got %d (%s)", \
+			      #expr, e_, sshm_strerror(e_), r_,              \
+			      sshm_strerror(r_));                            \
+	} while (0)
+
+#define assert_verdict(id, want)                                             \
+	do {                                                                 \
+		const struct sshm_identity *i_ = (id);                       \
+		ck_assert_ptr_nonnull(i_);                                   \
+		ck_assert_msg(i_->verdict == (want),                         \
+			      "verdict %s (reason %d: %s), expected %s",     \
+			      sshm_verdict_name(i_->verdict), i_->reason,    \
+			      sshm_strerror(i_->reason),                     \
+			      sshm_verdict_name(want));                      \
+	} while (0)
+
+#define CHILD_CHECK(cond, code)                                              \
+	do {                                                                 \
+		if (!(cond)) {                                               \
+			fprintf(stderr, "child %d: %s:%d: %s failed\n",      \
+				(int)getpid(), __FILE__, __LINE__, #cond);   \
+			return (code);                                       \
+		}                                                            \
+	} while (0)
+
+static uint8_t pattern_byte(unsigned int seed, uint64_t off)
+{
+	return (uint8_t)(seed * 131u + off * 7u + (off >> 12) * 13u + 1u);
+}
+
+static struct sshm_region *region_make(uint64_t size, unsigned int seed)
+{
+	struct sshm_region *r = NULL;
+	uint8_t *p;
+	uint64_t i;
+
+	if (sshm_region_new(size, 0, &r) < 0)
+		return NULL;
+	if (sshm_region_map(r, (void **)&p) < 0)
+		return sshm_region_unref(r);
+	for (i = 0; i < size; i++)
+		p[i] = pattern_byte(seed, i);
+	if (sshm_region_seal(r) < 0)
+		return sshm_region_unref(r);
+	return r;
+}
+
+static int view_matches(const struct sshm_view *v, uint64_t size, unsigned int seed)
+{
+	const uint8_t *p = sshm_view_data(v);
+	uint64_t i;
+
+	if (sshm_view_size(v) != size || !p)
+		return 0;
+	for (i = 0; i < size; i++)
+		if (p[i] != pattern_byte(seed, i))
+			return 0;
+	return 1;
+}
+
+static const char *need_passpidfd(void)
+{
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0), one = 1, r;
+
+	if (fd < 0)
+		return "cannot create an AF_UNIX socket";
+	r = setsockopt(fd, SOL_SOCKET, SO_PASSPIDFD, &one, sizeof(one));
+	close(fd);
+	return r == 0 ? NULL : "SO_PASSPIDFD is not available (Linux < 6.5)";
+}
+
+static const char *need_kcmp_and_passpidfd(void)
+{
+	const char *r = test_need_kcmp();
+
+	return r ? r : need_passpidfd();
+}
+
+static int have_passpidfd(void)
+{
+	return need_passpidfd() == NULL;
+}
+
+static void policy_init(struct sshm_policy *p, int identity)
+{
+	memset(p, 0, sizeof(*p));
+	p->identity = identity;
+}
+
+/* ------------------------------------------------------------ raw peer */
+
+/*
+ * The wire format, written out by hand from doc/protocol.md so that the
+ * tests do not share the library's encoder: common header (u32 magic
+ * "SSHM", u8 version 1, u8 type, 2 zero bytes), then the type's fields,
+ * little-endian.
+ */
+#define RAW_MAGIC   0x4d485353u
+#define RAW_HELLO   1
+#define RAW_REGION  2
+#define RAW_RELEASE 4
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	put32(p, (uint32_t)v);
+	put32(p + 4, (uint32_t)(v >> 32));
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
+}
+
+static void raw_common(uint8_t *buf, uint8_t type)
+{
+	put32(buf, RAW_MAGIC);
+	buf[4] = 1;
+	buf[5] = type;
+	buf[6] = 0;
+	buf[7] = 0;
+}
+
+/* One packet, with @pass_fd in SCM_RIGHTS when >= 0.  No SCM_CREDENTIALS:
+ * the receiver has SO_PASSCRED, so the kernel attaches them. */
+static int raw_send(int sock, const void *buf, size_t len, int pass_fd)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	if (pass_fd >= 0) {
+		struct cmsghdr *c;
+
+		memset(&ctl, 0, sizeof(ctl));
+		msg.msg_control = ctl.buf;
+		msg.msg_controllen = sizeof(ctl.buf);
+		c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
+	}
+	return sendmsg(sock, &msg, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -1;
+}
+
+/* One packet within @timeout_ms; its length, or -1.  Fds are not expected
+ * from the library: a packet with a control message fails. */
+static ssize_t raw_recv(int sock, uint8_t *buf, size_t cap, int timeout_ms)
+{
+	char ctl[CMSG_SPACE(sizeof(int) * 4)];
+	struct iovec iov = { .iov_base = buf, .iov_len = cap };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = ctl, .msg_controllen = sizeof(ctl) };
+	struct pollfd p = { .fd = sock, .events = POLLIN };
+	ssize_t n;
+
+	if (poll(&p, 1, timeout_ms) != 1)
+		return -1;
+	n = recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	if (n < 0 || msg.msg_controllen != 0 || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
+		return -1;
+	return n;
+}
+
+/* Our HELLO, then the library's (which its constructor sent at once). */
+static int raw_handshake(int sock)
+{
+	uint8_t b[64];
+	ssize_t n;
+
+	raw_common(b, RAW_HELLO);
+	put32(b + 8, 64);                 /* window */
+	put32(b + 12, 65536);             /* inline_max */
+	put64(b + 16, (uint64_t)1 << 30); /* max_size */
+	put32(b + 24, 4096);              /* meta_max */
+	put32(b + 28, 0);
+	if (raw_send(sock, b, 32, -1) < 0)
+		return -1;
+	n = raw_recv(sock, b, sizeof(b), 5000);
+	if (n < 32 || get32(b) != RAW_MAGIC || b[4] != 1 || b[5] != RAW_HELLO)
+		return -1;
+	return 0;
+}
+
+static int raw_send_region(int sock, uint64_t id, uint64_t size, int32_t announced,
+			   int pass_fd)
+{
+	uint8_t b[32];
+
+	raw_common(b, RAW_REGION);
+	put64(b + 8, id);
+	put64(b + 16, size);
+	put32(b + 24, (uint32_t)announced);
+	put32(b + 28, 0);
+	return raw_send(sock, b, sizeof(b), pass_fd);
+}
+
+/* Reads RELEASE packets until every id in @ids[0..n) was seen. */
+static int raw_wait_releases(int sock, const uint64_t *ids, unsigned int n)
+{
+	static uint8_t b[16 + 8 * 4096];
+	unsigned int seen = 0, i, k;
+
+	while (seen != (1u << n) - 1) {
+		ssize_t len = raw_recv(sock, b, sizeof(b), 5000);
+		uint32_t count;
+
+		if (len < 16 || get32(b) != RAW_MAGIC || b[5] != RAW_RELEASE)
+			return -1;
+		count = get32(b + 8);
+		if ((size_t)len != 16 + (size_t)count * 8)
+			return -1;
+		for (k = 0; k < count; k++)
+			for (i = 0; i < n; i++)
+				if (get64(b + 16 + 8 * k) == ids[i])
+					seen |= 1u << i;
+	}
+	return 0;
+}
+
+/* A memfd sealed the way sshm seals, holding pattern @seed. */
+static int sealed_memfd(uint64_t size, unsigned int seed)
+{
+	int fd = memfd_create("sshm-test-attacker", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	uint8_t *p;
+	uint64_t i;
+
+	if (fd < 0)
+		return -1;
+	p = malloc(size);
+	if (!p || ftruncate(fd, (off_t)size) < 0)
+		goto fail;
+	for (i = 0; i < size; i++)
+		p[i] = pattern_byte(seed, i);
+	if (pwrite(fd, p, size, 0) != (ssize_t)size ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
+		goto fail;
+	free(p);
+	return fd;
+fail:
+	free(p);
+	close(fd);
+	return -1;
+}
+
+/* A channel on one end of a socketpair, the test speaking raw on the other. */
+struct raw_peer {
+	struct sshm_channel *ch;
+	int raw;
+};
+
+static void raw_peer_open(struct raw_peer *p)
+{
+	int sv[2];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	assert_ok(sshm_channel_adopt(sv[0], 0, &p->ch));
+	p->raw = sv[1];
+	ck_assert_msg(raw_handshake(p->raw) == 0, "raw handshake failed");
+}
+
+static void raw_peer_close(struct raw_peer *p)
+{
+	sshm_channel_unref(p->ch);
+	close(p->raw);
+}
+
+/* The closed fd number the attacker announces: far above anything the
+ * test opens, so the receiver's fd table (the same one, in-process) cannot
+ * hand it out meanwhile. */
+#define CLOSED_FD 1000
+
+/* ------------------------------------------------------------ verdicts */
+
+static void check_own_identity(const struct sshm_identity *id)
+{
+	ck_assert_int_eq(id->pid, getpid());
+	ck_assert_uint_eq(id->uid, getuid());
+	ck_assert_uint_eq(id->gid, getgid());
+	ck_assert_int_eq(id->reason, 0);
+	ck_assert_int_ge(id->announced_fd, 0);
+}
+
+START_TEST(test_identity_same_process_verified)
+{
+	struct sshm_channel *a, *b;
+	struct sshm_region *r;
+	struct sshm_view *v = NULL;
+	const struct sshm_identity *id;
+	struct sshm_policy pol;
+	pid_t self = getpid();
+
+	assert_ok(sshm_channel_pair(0, &a, &b));
+	r = region_make(8192, 1);
+	ck_assert_ptr_nonnull(r);
+	assert_ok(sshm_channel_send(a, r, NULL, 0));
+	assert_ok(sshm_channel_send(a, r, NULL, 0));
+
+	/* The default policy (NULL) runs the check. */
+	assert_ok(sshm_channel_recv(b, NULL, &v));
+	id = sshm_view_identity(v);
+	assert_verdict(id, SSHM_VERDICT_VERIFIED);
+	check_own_identity(id);
+	if (have_passpidfd())
+		ck_assert_uint_ne(id->flags & SSHM_IDENTITY_F_PIDFD, 0);
+	/* Independently: the announced fd is open here (same process) and is
+	 * the very file the view holds. */
+	ck_assert_int_eq(syscall(SYS_kcmp, self, self, KCMP_FILE, id->announced_fd,
+				 sshm_view_fd(v)), 0);
+	v = sshm_view_unref(v);
+
+	/* So does REQUIRED, with the same outcome. */
+	policy_init(&pol, SSHM_IDENTITY_REQUIRED);
+	assert_ok(sshm_channel_recv(b, &pol, &v));
+	assert_verdict(sshm_view_identity(v), SSHM_VERDICT_VERIFIED);
+	check_own_identity(sshm_view_identity(v));
+	ck_assert(view_matches(v, 8192, 1));
+
+	sshm_view_unref(v);
+	sshm_region_unref(r);
+	sshm_channel_unref(a);
+	sshm_channel_unref(b);
+}
+END_TEST
+
+struct fork_ctx {
+	struct sshm_channel *a; /* the child's end */
+	struct sshm_channel *b; /* the parent's end */
+};
+
+/* Sends one region, then waits until the parent hangs up (so its fd stays
+ * open while the parent checks). */
+static int child_send_one(void *arg)
+{
+	struct fork_ctx *ctx = arg;
+	struct sshm_region *r;
+	struct sshm_view *v = NULL;
+	int ret;
+
+	ctx->b = sshm_channel_unref(ctx->b);
+	r = region_make(3 * 4096, 2);
+	CHILD_CHECK(r != NULL, 10);
+	ret = sshm_channel_send(ctx->a, r, "child", 5);
+	if (ret < 0)
+		fprintf(stderr, "child: send: %s\n", sshm_strerror(ret));
+	CHILD_CHECK(ret == 0, 11);
+	sshm_region_unref(r);
+	ret = sshm_channel_recv(ctx->a, NULL, &v);
+	if (ret != -EPIPE)
+		fprintf(stderr, "child: recv: %d (%s), expected -EPIPE\n", ret,
+			sshm_strerror(ret));
+	CHILD_CHECK(ret == -EPIPE, 12);
+	sshm_channel_unref(ctx->a);
+	return 0;
+}
+
+START_TEST(test_identity_forked_child_verified)
+{
+	struct fork_ctx ctx;
+	struct sshm_view *v = NULL;
+	const struct sshm_identity *id;
+	struct ucred peer;
+	socklen_t len = sizeof(peer);
+	pid_t pid;
+
+	assert_ok(sshm_channel_pair(0, &ctx.a, &ctx.b));
+	pid = test_fork(child_send_one, &ctx);
+	ctx.a = sshm_channel_unref(ctx.a);
+
+	/* The premise: SO_PEERCRED names the creator, the parent. */
+	ck_assert_int_eq(getsockopt(sshm_channel_fd(ctx.b), SOL_SOCKET, SO_PEERCRED,
+				    &peer, &len), 0);
+	ck_assert_int_eq(peer.pid, getpid());
+
+	assert_ok(sshm_channel_recv(ctx.b, NULL, &v));
+	id = sshm_view_identity(v);
+	assert_verdict(id, SSHM_VERDICT_VERIFIED);
+	ck_assert_msg(id->pid == pid, "identity pid %d, the sending child is %d (parent %d)",
+		      (int)id->pid, (int)pid, (int)getpid());
+	ck_assert_uint_eq(id->uid, getuid());
+	ck_assert_int_eq(id->reason, 0);
+	if (have_passpidfd())
+		ck_assert_uint_ne(id->flags & SSHM_IDENTITY_F_PIDFD, 0);
+	ck_assert(view_matches(v, 3 * 4096, 2));
+
+	sshm_view_unref(v);
+	sshm_channel_unref(ctx.b);
+	test_wait(pid, 0);
+}
+END_TEST
+
+START_TEST(test_identity_listener_verified)
+{
+	/* Channels from a listener: credentials are passed on accepted sockets
+	 * (SO_PASSCRED set on them, or inherited from the listener). */
+	struct sshm_listener *l = NULL;
+	struct sshm_channel *c = NULL, *s = NULL;
+	struct sshm_region *r;
+	struct sshm_view *v = NULL;
+	char name[64];
+
+	snprintf(name, sizeof(name), "@sshm-test-id-%d", (int)getpid());
+	assert_ok(sshm_listener_new(name, 0, &l));
+	assert_ok(sshm_channel_connect(name, 0, &c));
+	r = region_make(4096, 3);
+	ck_assert_ptr_nonnull(r);
+	/* The server's HELLO is only sent by accept() and the first send
+	 * waits for it: accept first, this is a single thread. */
+	assert_ok(sshm_listener_accept(l, 0, &s));
+	assert_ok(sshm_channel_send(c, r, NULL, 0));
+	assert_ok(sshm_channel_recv(s, NULL, &v));
+	assert_verdict(sshm_view_identity(v), SSHM_VERDICT_VERIFIED);
+	check_own_identity(sshm_view_identity(v));
+	v = sshm_view_unref(v);
+
+	/* ... and the other direction. */
+	assert_ok(sshm_channel_send(s, r, NULL, 0));
+	assert_ok(sshm_channel_recv(c, NULL, &v));
+	assert_verdict(sshm_view_identity(v), SSHM_VERDICT_VERIFIED);
+	check_own_identity(sshm_view_identity(v));
+
+	sshm_view_unref(v);
+	sshm_region_unref(r);
+	sshm_listener_unref(l);
+	sshm_channel_unref(c);
+	sshm_channel_unref(s);
+}
+END_TEST
+
+START_TEST(test_identity_pidfd_flag)
+{
+	struct sshm_channel *a, *b;
+	struct sshm_region *r;
+	struct sshm_view *v = NULL;
+	const struct sshm_identity *id;
+
+	assert_ok(sshm_channel_pair(0, &a, &b));
+	r = region_make(4096, 4);
+	ck_assert_ptr_nonnull(r);
+	assert_ok(sshm_channel_send(a, r, NULL, 0));
+	assert_ok(sshm_channel_recv(b, NULL, &v));
+	id = sshm_view_identity(v);
+	assert_verdict(id, SSHM_VERDICT_VERIFIED);
+	ck_assert_msg(id->flags & SSHM_IDENTITY_F_PIDFD,
+		      "the kernel has SO_PASSPIDFD, but flags are 0x%x", id->flags);
+
+	sshm_view_unref(v);
+	sshm_region_unref(r);
+	sshm_channel_unref(a);
+	sshm_channel_unref(b);
+}
+END_TEST
+
+/* Sends two regions and exits at once. */
+static int child_send_and_exit(void *arg)
+{
+	struct fork_ctx *ctx = arg;
+	struct sshm_region *r;
+
+	ctx->b = sshm_channel_unref(ctx->b);
+	r = region_make(4096, 5);
+	CHILD_CHECK(r != NULL, 10);
+	CHILD_CHECK(sshm_channel_send(ctx->a, r, NULL, 0) == 0, 11);
+	CHILD_CHECK(sshm_channel_send(ctx->a, r, NULL, 0) == 0, 12);
+	sshm_region_unref(r);
+	sshm_channel_unref(ctx->a);
+	return 0;
+}
+
+START_TEST(test_identity_sender_exited_unverifiable)
+{
+	/* The sender is gone (and reaped) before the check: never "verified". */
+	struct fork_ctx ctx;
+	struct sshm_view *v = NULL;
+	struct sshm_policy pol;
+	const struct sshm_identity *id;
+	pid_t pid;
+
+	assert_ok(sshm_channel_pair(0, &ctx.a, &ctx.b));
+	pid = test_fork(child_send_and_exit, &ctx);
+	ctx.a = sshm_channel_unref(ctx.a);
+	test_wait(pid, 0);
+
+	/* Best effort: accepted, with the reason. */
+	assert_ok(sshm_channel_recv(ctx.b, NULL, &v));
+	id = sshm_view_identity(v);
+	assert_verdict(id, SSHM_VERDICT_UNVERIFIABLE);
+	ck_assert_msg(id->reason < 0, "unverifiable without a reason (%d)", id->reason);
+	ck_assert_int_eq(id->pid, pid);
+	ck_assert(view_matches(v, 4096, 5));
+	v = sshm_view_unref(v);
+
+	/* Required: rejected, even though the release has nobody to go to. */
+	policy_init(&pol, SSHM_IDENTITY_REQUIRED);
+	assert_err(sshm_channel_recv(ctx.b, &pol, &v), -SSHM_EUNVERIFIED);
+	ck_assert_ptr_null(v);
+	assert_err(sshm_channel_recv(ctx.b, NULL, &v), -EPIPE);
+	sshm_channel_unref(ctx.b);
+}
+END_TEST
+
+/* ------------------------------------------------------------ not checked */
+
+START_TEST(test_identity_off_not_checked)
+{
+	struct sshm_channel *a, *b;
+	struct sshm_region *r;
+	struct sshm_view *v = NULL;
+	struct sshm_policy pol;
+	const struct sshm_identity *id;
+
+	assert_ok(sshm_channel_pair(0, &a, &b));
+	r = region_make(4096, 6);
+	ck_assert_ptr_nonnull(r);
+	assert_ok(sshm_channel_send(a, r, NULL, 0));
+	policy_init(&pol, SSHM_IDENTITY_OFF);
+	assert_ok(sshm_channel_recv(b, &pol, &v));
+	id = sshm_view_identity(v);
+	assert_verdict(id, SSHM_VERDICT_NOT_CHECKED);
+	ck_assert_int_eq(id->reason, 0);
+	ck_assert(view_matches(v, 4096, 6));
+
+	sshm_view_unref(v);
+	sshm_region_unref(r);
+	sshm_channel_unref(a);
+	sshm_channel_unref(b);
+}
+END_TEST
+
+START_TEST(test_identity_inline_not_checked)
+{
+	struct sshm_channel *a, *b;
+	struct sshm_view *v = NULL;
+	struct sshm_policy pol;
+	const struct sshm_identity *id;
+
+	assert_ok(sshm_channel_pair(0, &a, &b));
+	assert_ok(sshm_channel_send_bytes(a, "abc", 3, NULL, 0));
+	assert_ok(sshm_channel_send_bytes(a, "def", 3, NULL, 0));
+
+	assert_ok(sshm_channel_recv(b, NULL, &v));
+	ck_assert_int_eq(sshm_view_is_region(v), 0);
+	id = sshm_view_identity(v);
+	assert_verdict(id, SSHM_VERDICT_NOT_CHECKED);
+	ck_assert_int_eq(id->reason, 0);
+	v = sshm_view_unref(v);
+
+	/* No fd, nothing to verify: REQUIRED is about regions. */
+	policy_init(&pol, SSHM_IDENTITY_REQUIRED);
+	assert_ok(sshm_channel_recv(b, &pol, &v));
+	assert_verdict(sshm_view_identity(v), SSHM_VERDICT_NOT_CHECKED);
+	ck_assert_mem_eq(sshm_view_data(v), "def", 3);
+
+	sshm_view_unref(v);
+	sshm_channel_unref(a);
+	sshm_channel_unref(b);
+}
+END_TEST
+
+/* ------------------------------------------------------------ hostile sender */
+
+START_TEST(test_identity_attacker_wrong_fd)
+{
+	/* Passes memfd m1, announces m2: a sealed memfd of the same size. */
+	struct raw_peer p;
+	struct sshm_view *v = NULL;
+	struct sshm_policy pol;
+	const uint64_t ids[] = { 1, 2, 3 };
+	int m1, m2;
+
+	raw_peer_open(&p);
+	m1 = sealed_memfd(4096, 1);
+	m2 = sealed_memfd(4096, 2);
+	ck_assert_int_ge(m1, 0);
+	ck_assert_int_ge(m2, 0);
+
+	ck_assert_int_eq(raw_send_region(p.raw, 1, 4096, m2, m1), 0);
+	assert_err(sshm_channel_recv(p.ch, NULL, &v), -SSHM_EIDENTITY);
+	ck_assert_ptr_null(v);
+	/* Mismatch is rejected whatever the policy. */
+	ck_assert_int_eq(raw_send_region(p.raw, 2, 4096, m2, m1), 0);
+	policy_init(&pol, SSHM_IDENTITY_REQUIRED);
+	assert_err(sshm_channel_recv(p.ch, &pol, &v), -SSHM_EIDENTITY);
+	/* Both came back as releases: the sender's window is not eaten. */
+	ck_assert_msg(raw_wait_releases(p.raw, ids, 2) == 0,
+		      "no RELEASE for the rejected regions");
+
+	/* The channel is still usable: an honest region goes through. */
+	ck_assert_int_eq(raw_send_region(p.raw, 3, 4096, m1, m1), 0);
+	assert_ok(sshm_channel_recv(p.ch, NULL, &v));
+	assert_verdict(sshm_view_identity(v), SSHM_VERDICT_VERIFIED);
+	ck_assert_int_eq(sshm_view_identity(v)->announced_fd, m1);
+	ck_assert_int_eq(sshm_view_identity(v)->pid, getpid());
+	ck_assert(view_matches(v, 4096, 1));
+	sshm_view_unref(v);
+	ck_assert_int_eq(raw_wait_releases(p.raw, ids + 2, 1), 0);
+
+	close(m1);
+	close(m2);
+	raw_peer_close(&p);
+}
+END_TEST
+
+START_TEST(test_identity_attacker_closed_fd_best_effort)
+{
+	struct raw_peer p;
+	struct sshm_view *v = NULL;
+	const struct sshm_identity *id;
+	const uint64_t ids[] = { 7 };
+	int m1;
+
+	ck_assert_int_eq(fcntl(CLOSED_FD, F_GETFD), -1);
+	raw_peer_open(&p);
+	m1 = sealed_memfd(8192, 3);
+	ck_assert_int_ge(m1, 0);
+
+	ck_assert_int_eq(raw_send_region(p.raw, 7, 8192, CLOSED_FD, m1), 0);
+	assert_ok(sshm_channel_recv(p.ch, NULL, &v));
+	id = sshm_view_identity(v);
+	assert_verdict(id, SSHM_VERDICT_UNVERIFIABLE);
+	ck_assert_msg(id->reason == -EBADF, "reason %d (%s), expected -EBADF", id->reason,
+		      sshm_strerror(id->reason));
+	ck_assert_int_eq(id->announced_fd, CLOSED_FD);
+	ck_assert_int_eq(id->pid, getpid());
+	ck_assert(view_matches(v, 8192, 3));
+	sshm_view_unref(v);
+	ck_assert_int_eq(raw_wait_releases(p.raw, ids, 1), 0);
+
+	close(m1);
+	raw_peer_close(&p);
+}
+END_TEST
+
+START_TEST(test_identity_attacker_closed_fd_required)
+{
+	struct raw_peer p;
+	struct sshm_view *v = NULL;
+	struct sshm_policy pol;
+	const uint64_t ids[] = { 8, 9 };
+	int m1;
+
+	raw_peer_open(&p);
+	m1 = sealed_memfd(8192, 3);
+	ck_assert_int_ge(m1, 0);
+	policy_init(&pol, SSHM_IDENTITY_REQUIRED);
+
+	ck_assert_int_eq(raw_send_region(p.raw, 8, 8192, CLOSED_FD, m1), 0);
+	assert_err(sshm_channel_recv(p.ch, &pol, &v), -SSHM_EUNVERIFIED);
+	ck_assert_ptr_null(v);
+	ck_assert_int_eq(raw_wait_releases(p.raw, ids, 1), 0);
+
+	/* Still usable. */
+	ck_assert_int_eq(raw_send_region(p.raw, 9, 8192, m1, m1), 0);
+	assert_ok(sshm_channel_recv(p.ch, &pol, &v));
+	assert_verdict(sshm_view_identity(v), SSHM_VERDICT_VERIFIED);
+	sshm_view_unref(v);
+	ck_assert_int_eq(raw_wait_releases(p.raw, ids + 1, 1), 0);
+
+	close(m1);
+	raw_peer_close(&p);
+}
+END_TEST
+
+START_TEST(test_identity_attacker_off_skips_kcmp)
+{
+	/* OFF does not run kcmp, so it cannot see the lie: not checked. */
+	struct raw_peer p;
+	struct sshm_view *v = NULL;
+	struct sshm_policy pol;
+	int m1, m2;
+
+	raw_peer_open(&p);
+	m1 = sealed_memfd(4096, 1);
+	m2 = sealed_memfd(4096, 2);
+	ck_assert_int_ge(m1, 0);
+	ck_assert_int_ge(m2, 0);
+	policy_init(&pol, SSHM_IDENTITY_OFF);
+
+	ck_assert_int_eq(raw_send_region(p.raw, 1, 4096, m2, m1), 0);
+	assert_ok(sshm_channel_recv(p.ch, &pol, &v));
+	assert_verdict(sshm_view_identity(v), SSHM_VERDICT_NOT_CHECKED);
+	ck_assert(view_matches(v, 4096, 1));
+	sshm_view_unref(v);
+
+	close(m1);
+	close(m2);
+	raw_peer_close(&p);
+}
+END_TEST
+
+/* The attacker in another process: its pid comes from the credentials. */
+struct attacker_ctx {
+	struct sshm_channel *ch; /* the parent's; closed in the child */
+	int raw;
+};
+
+static int child_attacker(void *arg)
+{
+	struct attacker_ctx *ctx = arg;
+	const uint64_t ids[] = { 11, 12, 13 };
+	int m1, m2;
+
+	close(sshm_channel_fd(ctx->ch));
+	CHILD_CHECK(raw_handshake(ctx->raw) == 0, 10);
+	m1 = sealed_memfd(3 * 4096, 21);
+	m2 = sealed_memfd(3 * 4096, 22);
+	CHILD_CHECK(m1 >= 0 && m2 >= 0, 11);
+	CHILD_CHECK(fcntl(CLOSED_FD, F_GETFD) == -1, 12);
+	CHILD_CHECK(raw_send_region(ctx->raw, 11, 3 * 4096, m1, m1) == 0, 13);
+	CHILD_CHECK(raw_send_region(ctx->raw, 12, 3 * 4096, m2, m1) == 0, 14);
+	CHILD_CHECK(raw_send_region(ctx->raw, 13, 3 * 4096, CLOSED_FD, m1) == 0, 15);
+	/* Keep every fd open until the parent released all three. */
+	CHILD_CHECK(raw_wait_releases(ctx->raw, ids, 3) == 0, 16);
+	close(m1);
+	close(m2);
+	close(ctx->raw);
+	return 0;
+}
+
+START_TEST(test_identity_attacker_child)
+{
+	struct attacker_ctx ctx;
+	struct sshm_view *v = NULL;
+	const struct sshm_identity *id;
+	int sv[2];
+	pid_t pid;
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	assert_ok(sshm_channel_adopt(sv[0], 0, &ctx.ch));
+	ctx.raw = sv[1];
+	pid = test_fork(child_attacker, &ctx);
+	close(sv[1]);
+
+	assert_ok(sshm_channel_recv(ctx.ch, NULL, &v));
+	id = sshm_view_identity(v);
+	assert_verdict(id, SSHM_VERDICT_VERIFIED);
+	ck_assert_int_eq(id->pid, pid);
+	ck_assert(view_matches(v, 3 * 4096, 21));
+	v = sshm_view_unref(v);
+
+	assert_err(sshm_channel_recv(ctx.ch, NULL, &v), -SSHM_EIDENTITY);
+
+	assert_ok(sshm_channel_recv(ctx.ch, NULL, &v));
+	id = sshm_view_identity(v);
+	assert_verdict(id, SSHM_VERDICT_UNVERIFIABLE);
+	ck_assert_int_eq(id->reason, -EBADF);
+	ck_assert_int_eq(id->pid, pid);
+	sshm_view_unref(v);
+
+	test_wait(pid, 0);
+	assert_err(sshm_channel_recv(ctx.ch, NULL, &v), -EPIPE);
+	sshm_channel_unref(ctx.ch);
+}
+END_TEST
+
+/* ------------------------------------------------------------ suite */
+
+static Suite *identity_suite(void)
+{
+	Suite *s = suite_create("identity");
+	const char *kcmp = test_need_kcmp();
+	TCase *tc;
+
+	tc = test_tcase("verdict");
+	test_add_if(tc, test_identity_same_process_verified, kcmp);
+	test_add_if(tc, test_identity_forked_child_verified, kcmp);
+	test_add_if(tc, test_identity_listener_verified, kcmp);
+	test_add_if(tc, test_identity_pidfd_flag, need_kcmp_and_passpidfd());
+	test_add_if(tc, test_identity_sender_exited_unverifiable, kcmp);
+	suite_add_tcase(s, tc);
+
+	tc = test_tcase("not_checked");
+	test_add_if(tc, test_identity_off_not_checked, NULL);
+	test_add_if(tc, test_identity_inline_not_checked, NULL);
+	test_add_if(tc, test_identity_attacker_off_skips_kcmp, NULL);
+	suite_add_tcase(s, tc);
+
+	tc = test_tcase("attacker");
+	test_add_if(tc, test_identity_attacker_wrong_fd, kcmp);
+	test_add_if(tc, test_identity_attacker_closed_fd_best_effort, kcmp);
+	test_add_if(tc, test_identity_attacker_closed_fd_required, kcmp);
+	test_add_if(tc, test_identity_attacker_child, kcmp);
+	suite_add_tcase(s, tc);
+
+	return s;
+}
+
+int main(void)
+{
+	return test_run(identity_suite());
+}

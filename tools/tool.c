@@ -1,0 +1,349 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tool - helpers shared by the sshm-* tools: error messages, number parsing,
+ * whole-file input, output, and the per-message verification report.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tool.h"
+
+/* Kernel ABI values, for C libraries whose fcntl.h predates them. */
+#ifndef F_SEAL_SEAL
+#define F_SEAL_SEAL 0x0001
+#endif
+#ifndef F_SEAL_SHRINK
+#define F_SEAL_SHRINK 0x0002
+#endif
+#ifndef F_SEAL_GROW
+#define F_SEAL_GROW 0x0004
+#endif
+#ifndef F_SEAL_WRITE
+#define F_SEAL_WRITE 0x0008
+#endif
+#ifndef F_SEAL_FUTURE_WRITE
+#define F_SEAL_FUTURE_WRITE 0x0010
+#endif
+#ifndef F_SEAL_EXEC
+#define F_SEAL_EXEC 0x0020
+#endif
+
+/* Large enough to amortise the syscalls, small enough to sit in cache. */
+#define CHUNK_SIZE ((size_t)256 * 1024)
+/* Metadata is printed up to this many bytes, then "...". */
+#define META_SHOWN 256u
+
+const char *tool_name = "sshm";
+
+void tool_error(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	flockfile(stderr);
+	fprintf(stderr, "%s: ", tool_name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (err)
+		fprintf(stderr, ": %s", sshm_strerror(err));
+	fputc('\n', stderr);
+	funlockfile(stderr);
+}
+
+int tool_usage_error(void)
+{
+	fprintf(stderr, "Try '%s --help'.\n", tool_name);
+	return TOOL_EXIT_USAGE;
+}
+
+int tool_parse_ulong(const char *s, unsigned long *ret)
+{
+	unsigned long v;
+	char *end;
+
+	/* strtoul() would take "-1", " 1" and "" without complaint. */
+	if (!isdigit((unsigned char)s[0]))
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno)
+		return -errno;
+	if (*end)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+int tool_parse_size(const char *s, uint64_t *ret_size)
+{
+	static const char units[] = "KMGT";
+	unsigned long long v;
+	unsigned int shift = 0;
+	const char *u;
+	char *end;
+
+	if (!isdigit((unsigned char)s[0]))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -errno;
+	if (*end) {
+		u = strchr(units, toupper((unsigned char)*end));
+		if (!u)
+			return -EINVAL;
+		shift = 10 * (unsigned int)(u - units + 1);
+		end++;
+		if (strcmp(end, "") && strcmp(end, "B") && strcmp(end, "iB"))
+			return -EINVAL;
+	}
+	if (v > (UINT64_MAX >> shift))
+		return -ERANGE;
+	*ret_size = (uint64_t)v << shift;
+	return 0;
+}
+
+int tool_read_all(int fd, void **ret_buf, size_t *ret_len)
+{
+	size_t len = 0, cap = 0;
+	char *buf = NULL, *p;
+	ssize_t n;
+
+	for (;;) {
+		if (len == cap) {
+			if (cap > SIZE_MAX / 2) {
+				free(buf);
+				return -ENOMEM;
+			}
+			cap = cap ? cap * 2 : CHUNK_SIZE;
+			p = realloc(buf, cap);
+			if (!p) {
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = p;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			n = -errno;
+			free(buf);
+			return (int)n;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	/* Hand back NULL for empty input so callers need only one test. */
+	if (len == 0) {
+		free(buf);
+		buf = NULL;
+	}
+	*ret_buf = buf;
+	*ret_len = len;
+	return 0;
+}
+
+int tool_fill_region(int fd, struct sshm_region *region)
+{
+	uint64_t size = sshm_region_size(region), off = 0;
+	size_t want;
+	ssize_t n;
+	char *buf;
+	int r = 0;
+
+	buf = malloc(CHUNK_SIZE);
+	if (!buf)
+		return -ENOMEM;
+	while (off < size) {
+		want = size - off < CHUNK_SIZE ? (size_t)(size - off) : CHUNK_SIZE;
+		n = read(fd, buf, want);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			goto out;
+		}
+		/* The file shrank under us: refuse rather than send zeroes. */
+		if (n == 0) {
+			r = -ENODATA;
+			goto out;
+		}
+		r = sshm_region_write(region, off, buf, (size_t)n);
+		if (r < 0)
+			goto out;
+		off += (uint64_t)n;
+	}
+	r = 0;
+out:
+	free(buf);
+	return r;
+}
+
+int tool_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static void print_seals(FILE *f, unsigned int seals)
+{
+	static const struct {
+		unsigned int bit;
+		const char *name;
+	} names[] = {
+		{ F_SEAL_SHRINK, "shrink" },
+		{ F_SEAL_GROW, "grow" },
+		{ F_SEAL_WRITE, "write" },
+		{ F_SEAL_FUTURE_WRITE, "future-write" },
+		{ F_SEAL_EXEC, "exec" },
+		{ F_SEAL_SEAL, "seal" },
+	};
+	const char *sep = "";
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!(seals & names[i].bit))
+			continue;
+		fprintf(f, "%s%s", sep, names[i].name);
+		seals &= ~names[i].bit;
+		sep = ",";
+	}
+	/* Seals this tool does not know yet are shown, not hidden. */
+	if (seals)
+		fprintf(f, "%s0x%x", sep, seals);
+	else if (!*sep)
+		fputs("none", f);
+}
+
+/* The metadata is the peer's: escape it so it cannot drive the terminal. */
+static void print_meta(FILE *f, const unsigned char *meta, size_t len)
+{
+	size_t i, shown = len < META_SHOWN ? len : META_SHOWN;
+
+	fputc('"', f);
+	for (i = 0; i < shown; i++) {
+		if (meta[i] == '"' || meta[i] == '\\')
+			fprintf(f, "\\%c", meta[i]);
+		else if (meta[i] >= 0x20 && meta[i] < 0x7f)
+			fputc(meta[i], f);
+		else
+			fprintf(f, "\\x%02x", meta[i]);
+	}
+	fputc('"', f);
+	if (shown < len)
+		fprintf(f, "... (%zu bytes)", len);
+}
+
+static void print_identity(FILE *f, const struct sshm_identity *id)
+{
+	fprintf(f, "identity %s", sshm_verdict_name(id->verdict));
+	switch (id->verdict) {
+	case SSHM_VERDICT_VERIFIED:
+		fprintf(f, " (pid %ld, fd %ld%s)", (long)id->pid,
+			(long)id->announced_fd,
+			id->flags & SSHM_IDENTITY_F_PIDFD ? ", pidfd" : "");
+		break;
+	case SSHM_VERDICT_UNVERIFIABLE:
+		fprintf(f, " (pid %ld, fd %ld: %s)", (long)id->pid,
+			(long)id->announced_fd, sshm_strerror(id->reason));
+		break;
+	default:
+		break;
+	}
+}
+
+void tool_print_report(FILE *f, unsigned long n, const struct sshm_view *view)
+{
+	const struct sshm_identity *id = sshm_view_identity(view);
+	const void *meta;
+	size_t meta_len;
+
+	meta = sshm_view_meta(view, &meta_len);
+	flockfile(f);
+	fprintf(f, "%s: message %lu: ", tool_name, n);
+	if (sshm_view_is_region(view)) {
+		fprintf(f, "region %llu bytes, seals ",
+			(unsigned long long)sshm_view_size(view));
+		print_seals(f, sshm_view_seals(view));
+	} else {
+		fprintf(f, "inline %llu bytes",
+			(unsigned long long)sshm_view_size(view));
+	}
+	fputs(", ", f);
+	print_identity(f, id);
+	if (meta_len > 0) {
+		fputs(", meta ", f);
+		print_meta(f, meta, meta_len);
+	}
+	fputc('\n', f);
+	funlockfile(f);
+}
+
+static const char *volatile unlink_path;
+
+static void unlink_and_die(int sig)
+{
+	const char *path = unlink_path;
+
+	/* unlink(2) is async-signal-safe; SA_RESETHAND made the next one fatal. */
+	if (path)
+		unlink(path);
+	raise(sig);
+}
+
+void tool_unlink_on_signal(const char *path)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	static int installed;
+	struct sigaction sa;
+	size_t i;
+
+	if (path && path[0] == '@')
+		path = NULL;
+	unlink_path = path;
+	if (!path || installed)
+		return;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = unlink_and_die;
+	sa.sa_flags = (int)(SA_RESETHAND | SA_RESTART);
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+	installed = 1;
+}
+
+int tool_listen(const char *path, struct sshm_listener **ret_listener)
+{
+	int r;
+
+	r = sshm_listener_new(path, 0, ret_listener);
+	/* The library never removes a socket file it did not create. */
+	if (r == -EADDRINUSE && path[0] != '@')
+		tool_error(r, "listen on %s (a stale socket? remove it)", path);
+	else if (r < 0)
+		tool_error(r, "listen on %s", path);
+	if (r < 0)
+		return r;
+	tool_unlink_on_signal(path);
+	return 0;
+}

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tool - helpers shared by the sshm-* command-line tools.  Public API of
+ * libsshm only: nothing here may reach into lib/.
+ */
+#ifndef SSHM_TOOL_H
+#define SSHM_TOOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <sshm.h>
+
+/* Exit statuses, the same for every tool. */
+#define TOOL_EXIT_OK      0
+#define TOOL_EXIT_USAGE   1
+#define TOOL_EXIT_REFUSED 2 /* a message failed verification (sshm-recv) */
+#define TOOL_EXIT_SYSTEM  3 /* system, input/output or connection error */
+
+/* "sshm-send", "sshm-recv": set by main() before anything is printed. */
+extern const char *tool_name;
+
+/*
+ * Prints "PROG: WHAT: sshm_strerror(err)" to stderr, or "PROG: WHAT" when
+ * @err is 0.  @err may have either sign.
+ */
+void tool_error(int err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Prints "Try 'PROG --help'." after a usage error and returns TOOL_EXIT_USAGE. */
+int tool_usage_error(void);
+
+/*
+ * Parses a byte count: decimal digits, optionally followed by K, M, G, T
+ * (powers of 1024, either case, optionally followed by "iB" or "B").
+ * Returns 0, -EINVAL or -ERANGE; *ret_size written on success only.
+ */
+int tool_parse_size(const char *s, uint64_t *ret_size);
+
+/* Parses plain decimal digits into *ret (>= 0).  0, -EINVAL or -ERANGE. */
+int tool_parse_ulong(const char *s, unsigned long *ret);
+
+/*
+ * Reads @fd until end of file into a new buffer.  On success the buffer
+ * (NULL when *ret_len is 0) is given to the caller, who free()s it.
+ * Returns 0, -ENOMEM or -errno from read(2).
+ */
+int tool_read_all(int fd, void **ret_buf, size_t *ret_len);
+
+/*
+ * Fills @region from offset 0 to its end with bytes read from @fd, in
+ * chunks, through sshm_region_write().  Returns 0, -ENODATA when @fd ends
+ * before the region is full, or a negative code from read(2) or the library.
+ */
+int tool_fill_region(int fd, struct sshm_region *region);
+
+/*
+ * Writes all @len bytes to @fd, retrying short writes and EINTR.
+ * Returns 0 or -errno (-EPIPE when the reader went away).
+ */
+int tool_write_all(int fd, const void *buf, size_t len);
+
+/*
+ * Prints one line about received message number @n to @f:
+ *   PROG: message N: region SIZE bytes, seals S, identity ..., meta "..."
+ */
+void tool_print_report(FILE *f, unsigned long n, const struct sshm_view *view);
+
+/*
+ * While @path is set, SIGINT, SIGTERM and SIGHUP unlink it before the
+ * process dies of the signal, so an interrupted listener leaves no stale
+ * socket file behind (the library refuses to bind over one).  NULL (or an
+ * "@abstract" name) disarms.  @path must stay valid while armed.
+ */
+void tool_unlink_on_signal(const char *path);
+
+/*
+ * sshm_listener_new() on @path, errors reported, with the path armed for
+ * removal on a fatal signal (tool_unlink_on_signal()).  Disarm with
+ * tool_unlink_on_signal(NULL) before the last sshm_listener_unref().
+ */
+int tool_listen(const char *path, struct sshm_listener **ret_listener);
+
+#endif
