@@ -25,5 +25,5 @@ sshm_install_deps()
 sshm_bootstrap()
 {
 	[ -x "$1/configure" ] && [ "$1/configure" -nt "$1/configure.ac" ] && return 0
-	(cd "$1" && autoreconf -fi >/dev/null)
+	(cd "$1" && autoreconf -fi >/dev/null 2>&1) || (cd "$1" && autoreconf -fi)
 }

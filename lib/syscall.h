@@ -46,12 +46,6 @@
 #ifndef KCMP_FILE
 #define KCMP_FILE 0
 #endif
-#ifndef TMPFS_MAGIC
-#define TMPFS_MAGIC 0x01021994
-#endif
-#ifndef HUGETLBFS_MAGIC
-#define HUGETLBFS_MAGIC 0x958458f6
-#endif
 #ifndef SYS_kcmp
 #define SYS_kcmp 312 /* x86_64; other architectures have it in their headers */
 #endif

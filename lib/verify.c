@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * verify - the accept policy: is this fd a sealed memfd we may map?  Then map
- * it read-only.  Nothing here trusts the fd: only fcntl(2), fstat(2),
- * fstatfs(2) and, once the seals are proven, lseek(2) and mmap(2) touch it.
+ * it read-only.  Nothing here trusts the fd: only fcntl(2) and fstat(2) touch
+ * it until the seals are proven; then lseek(2) (on a description of our
+ * own) and mmap(2).
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -10,7 +11,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 
 #include "private.h"
 #include "region.h"
@@ -67,26 +67,18 @@ int verify_policy_check(const struct sshm_policy *p)
 	return 0;
 }
 
-/* What kind of memfd @fd is: 0 shmem, 1 hugetlb, or a rejection. */
-static int check_memfd(const struct verify_env *env, int fd, const struct stat *st,
-		       int *ret_huge)
+/*
+ * What kind of memfd @st is: 0 shmem, 1 hugetlb, or -SSHM_ENOTMEMFD.  Every
+ * memfd of a kind lives on one kernel-internal mount, so the device number
+ * alone proves it: a /dev/shm or hugetlbfs file reached by a path has the
+ * same filesystem type but another device.
+ */
+static int memfd_kind(const struct verify_env *env, const struct stat *st)
 {
-	struct statfs sfs;
-
-	if (fstatfs(fd, &sfs) < 0)
-		return neg_errno();
-	if ((unsigned long)sfs.f_type == (unsigned long)TMPFS_MAGIC) {
-		if (!env->have_shm_dev || st->st_dev != env->shm_dev)
-			return -SSHM_ENOTMEMFD;
-		*ret_huge = 0;
+	if (env->have_shm_dev && st->st_dev == env->shm_dev)
 		return 0;
-	}
-	if ((unsigned long)sfs.f_type == (unsigned long)HUGETLBFS_MAGIC) {
-		if (!env->have_huge_dev || st->st_dev != env->huge_dev)
-			return -SSHM_ENOTMEMFD;
-		*ret_huge = 1;
-		return 0;
-	}
+	if (env->have_huge_dev && st->st_dev == env->huge_dev)
+		return 1;
 	return -SSHM_ENOTMEMFD;
 }
 
@@ -130,35 +122,38 @@ int verify_fd(const struct verify_env *env, int fd, uint64_t announced,
 	const unsigned int flags = p ? p->flags : 0;
 	unsigned int need = SSHM_SEALS_REQUIRED | (p ? p->required_seals : 0);
 	struct stat st;
-	int fl, seals, huge = 0, r;
+	int seals, huge, r;
 
-	fl = fcntl(fd, F_GETFL);
-	if (fl < 0)
+	/*
+	 * Seals first: F_GET_SEALS is an fcntl, safe on any fd (no read, poll
+	 * or ioctl), and seals are never removed.  So if SHRINK and GROW are
+	 * set now, the fstat below sees the final size, and one fstat gives
+	 * type, device and size.  Non-shmem files answer EINVAL, O_PATH fds
+	 * EBADF.
+	 */
+	seals = fcntl(fd, F_GET_SEALS);
+	if (seals < 0 && errno == EBADF) {
+		int fl = fcntl(fd, F_GETFL);
+
+		return fl >= 0 && (fl & O_PATH) ? -SSHM_EOPATH : -EBADF;
+	}
+	if (seals < 0 && errno != EINVAL)
 		return neg_errno();
-	if (fl & O_PATH)
-		return -SSHM_EOPATH;
 	if (fstat(fd, &st) < 0)
 		return neg_errno();
 	if (!S_ISREG(st.st_mode))
 		return -SSHM_ENOTREG;
-	r = check_memfd(env, fd, &st, &huge);
-	if (r < 0)
-		return r;
+	huge = memfd_kind(env, &st);
+	if (huge < 0 || seals < 0)
+		return -SSHM_ENOTMEMFD;
 	/* A hole in a hugetlb region is a SIGBUS when the pool is empty:
 	 * only a populated hugetlb region is ever acceptable. */
 	if (huge && (!(flags & SSHM_POLICY_ALLOW_HUGETLB) ||
 		     !(flags & SSHM_POLICY_POPULATED)))
 		return -SSHM_EHUGETLB;
-
-	seals = fcntl(fd, F_GET_SEALS);
-	if (seals < 0)
-		return seals == -1 && errno == EINVAL ? -SSHM_ESEALS : neg_errno();
 	if (((unsigned int)seals & need) != need)
 		return -SSHM_ESEALS;
 
-	/* Sealed against SHRINK and GROW: from here on the size is final. */
-	if (fstat(fd, &st) < 0)
-		return neg_errno();
 	if (st.st_size <= 0)
 		return -SSHM_ESIZE;
 	if (announced && (uint64_t)st.st_size != announced)

@@ -25,10 +25,12 @@ void verify_env_init(struct verify_env *env);
 int verify_policy_check(const struct sshm_policy *p);
 
 /*
- * The fd checks of the receive pipeline, in order: F_GETFL (no O_PATH),
- * fstat (regular), fstatfs + st_dev (a memfd), F_GET_SEALS (a superset of
- * the required seals), and only then the size (announced, cap) and holes.
- * Never reads, polls or ioctls @fd.  @announced 0: no size comparison.
+ * The fd checks of the receive pipeline: F_GET_SEALS, then one fstat that
+ * happens after the seals were read, so the size it shows is final.  The
+ * verdicts come in this order: O_PATH, not regular, not a memfd (st_dev of
+ * the kernel's internal mount), hugetlb policy, seals missing, size (zero,
+ * announced, cap), holes.  Never reads, polls or ioctls @fd.  @announced 0:
+ * no size comparison.
  */
 int verify_fd(const struct verify_env *env, int fd, uint64_t announced,
 	      const struct sshm_policy *p, unsigned int *ret_seals,
