@@ -10,8 +10,9 @@
  *    (a range that never collides with errno).  sshm_strerror() names them all.
  *  - Output parameters come last, are named ret_*, and are written only on
  *    success.
- *  - Objects are opaque and reference counted; *_unref(NULL) is a no-op and
- *    every *_unref() returns NULL.
+ *  - Objects are opaque and reference counted; *_ref() returns its argument
+ *    (NULL for NULL), *_unref(NULL) is a no-op and every *_unref() returns
+ *    NULL.
  *  - The library never logs, installs no signal handler, keeps no global
  *    state and never reports through errno.  Every descriptor it creates is
  *    close-on-exec.
@@ -162,7 +163,13 @@ struct sshm_policy {
 #define SSHM_VERDICT_UNVERIFIABLE 3 /* see reason */
 
 /* identity flags */
-#define SSHM_IDENTITY_F_PIDFD 0x1u /* sender pinned by a pidfd: no pid reuse */
+/*
+ * Set when the message itself carried the sender's pidfd (SCM_PIDFD, Linux
+ * 6.5) and the process was alive after kcmp: the pid cannot have been
+ * reused.  Without it a "verified" verdict rests on a pidfd opened on
+ * receipt, which cannot exclude a reuse that happened before.
+ */
+#define SSHM_IDENTITY_F_PIDFD 0x1u
 
 struct sshm_identity {
 	int verdict;          /* SSHM_VERDICT_* */
@@ -233,7 +240,8 @@ int sshm_channel_fd(const struct sshm_channel *channel);
  * when full, a blocking channel waits for releases, a non-blocking one returns
  * -EAGAIN.  A region may be sent any number of times on any channels.
  * Errors: -EINVAL, -SSHM_ENOTSEALED, -SSHM_ETOOBIG (above the peer's
- *   announced maximum), -EAGAIN, -EPIPE (peer gone), -SSHM_EBROKEN,
+ *   announced maximum), -EMSGSIZE (meta above the peer's announced
+ *   maximum), -EAGAIN, -EPIPE (peer gone), -SSHM_EBROKEN,
  *   -SSHM_EPROTO, -SSHM_EHEADER, -SSHM_EVERSION (bad handshake), -ENOBUFS
  *   (too many messages queued while waiting), -errno.
  */
@@ -273,8 +281,13 @@ int sshm_channel_recv(struct sshm_channel *channel,
 		      struct sshm_view **ret_view);
 
 /*
- * Sends releases that could not be sent yet (non-blocking channel with a
- * full socket).  Returns the number still pending, or a negative code.
+ * sshm_channel_flush - exchange what can be exchanged without blocking
+ *
+ * Sends the releases that could not be sent yet (full socket), then reads
+ * whatever the peer has sent without blocking: its releases shrink
+ * sshm_channel_inflight(), its data messages are kept for
+ * sshm_channel_recv().  Returns the number of releases still unsent, or a
+ * negative code (-SSHM_EBROKEN, -SSHM_EPROTO, -SSHM_EHEADER, -errno).
  */
 int sshm_channel_flush(struct sshm_channel *channel);
 

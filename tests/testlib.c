@@ -134,5 +134,5 @@ const char *test_need_pidfd(void)
 		return NULL;
 	}
 #endif
-	return "pidfd_open(2) is not available (Linux < 5.3)";
+	return "pidfd_open(2) failed (Linux < 5.3, or a tool such as valgrind that does not know it)";
 }
