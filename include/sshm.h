@@ -64,10 +64,13 @@ const char *sshm_strerror(int err);
 
 struct sshm_region;
 
+/* region flags */
+#define SSHM_REGION_HUGEPAGE 0x1u /* 2 MiB-aligned writable mapping, MADV_HUGEPAGE */
+
 /*
  * sshm_region_new - create an empty, writable region of @size bytes
  * @size: bytes, > 0
- * @flags: 0 (reserved, -EINVAL otherwise)
+ * @flags: SSHM_REGION_* (-EINVAL for others)
  * @ret_region: the new region, one reference, owned by the caller
  *
  * The region is a memfd (MFD_CLOEXEC | MFD_ALLOW_SEALING, plus
@@ -121,6 +124,51 @@ uint64_t sshm_region_size(const struct sshm_region *region);
 int sshm_region_fd(const struct sshm_region *region);
 
 /* ------------------------------------------------------------------------ */
+/* Producer: a pool of regions prepared ahead                                 */
+
+struct sshm_pool;
+
+/* pool flags */
+#define SSHM_POOL_THREAD   0x1u /* refill from a background thread */
+#define SSHM_POOL_MAP      0x2u /* keep a populated writable mapping ready */
+#define SSHM_POOL_HUGEPAGE 0x4u /* regions get SSHM_REGION_HUGEPAGE */
+
+/*
+ * sshm_pool_new - keep up to @depth regions of @size bytes ready
+ * @depth: 1..1024
+ * @flags: SSHM_POOL_*
+ *
+ * A ready region is a memfd already sized and with its pages allocated
+ * (fallocate(2)), or, with SSHM_POOL_MAP, mapped writable with every page
+ * populated, so that filling it takes no page fault.  The pool is filled
+ * before this returns; SSHM_POOL_THREAD starts a thread that refills it
+ * after every sshm_pool_get() (the only thread the library ever creates;
+ * it is joined by the last unref).  Without it, sshm_pool_fill() refills.
+ * Errors: -EINVAL, -ENOMEM, -EMFILE, -errno from memfd_create(2),
+ *   fallocate(2), mmap(2), pthread_create(3).
+ */
+int sshm_pool_new(uint64_t size, unsigned int depth, unsigned int flags,
+		  struct sshm_pool **ret_pool);
+struct sshm_pool *sshm_pool_ref(struct sshm_pool *pool);
+struct sshm_pool *sshm_pool_unref(struct sshm_pool *pool);
+
+/*
+ * sshm_pool_get - take a ready region (one reference, owned by the caller)
+ *
+ * Prepares one on the spot when none is ready.  The region is unsealed and
+ * belongs to the caller alone: fill, seal and send it as any other.  Safe
+ * to call while the refill thread runs; one pool is not meant to be used
+ * from several threads at once otherwise.
+ * Errors: -EINVAL, and those of sshm_pool_new() when preparing on the spot.
+ */
+int sshm_pool_get(struct sshm_pool *pool, struct sshm_region **ret_region);
+
+/* Tops the pool up synchronously: the number added, or a negative code. */
+int sshm_pool_fill(struct sshm_pool *pool);
+/* Regions ready now. */
+unsigned int sshm_pool_ready(struct sshm_pool *pool);
+
+/* ------------------------------------------------------------------------ */
 /* Receive policy                                                             */
 
 /* identity modes */
@@ -131,6 +179,7 @@ int sshm_region_fd(const struct sshm_region *region);
 /* policy flags */
 #define SSHM_POLICY_ALLOW_HUGETLB 0x1u /* accept hugetlbfs memfds (needs POPULATED) */
 #define SSHM_POLICY_POPULATED     0x2u /* reject regions with holes */
+#define SSHM_POLICY_PREFAULT      0x4u /* map with MAP_POPULATE: no read faults later */
 
 #define SSHM_DEFAULT_MAX_SIZE ((uint64_t)1 << 30) /* 1 GiB */
 
@@ -197,6 +246,7 @@ struct sshm_view;
 
 #define SSHM_META_MAX     4096u  /* largest metadata blob per message */
 #define SSHM_INLINE_MAX   65536u /* largest inline payload */
+#define SSHM_INLINE_DEFAULT 65536u /* send_bytes threshold unless set */
 #define SSHM_WINDOW_DEFAULT 64u  /* regions in flight per direction */
 
 /*
@@ -302,6 +352,16 @@ int sshm_channel_flush(struct sshm_channel *channel);
  *   -SSHM_EVERSION, -errno.
  */
 int sshm_channel_drain(struct sshm_channel *channel);
+
+/*
+ * sshm_channel_set_inline_max - largest payload sshm_channel_send_bytes()
+ * copies into the packet instead of sending a sealed region
+ *
+ * Default SSHM_INLINE_DEFAULT (measured: see doc/benchmarks.md); at most
+ * SSHM_INLINE_MAX and what the peer announced.  0 sends every payload as a
+ * region.  Errors: -EINVAL.
+ */
+int sshm_channel_set_inline_max(struct sshm_channel *channel, size_t bytes);
 
 /* Regions this side sent that the peer has not released yet. */
 unsigned int sshm_channel_inflight(const struct sshm_channel *channel);

@@ -64,6 +64,7 @@ struct sshm_channel {
 	unsigned int n_pending;
 
 	uint8_t *rxbuf; /* WIRE_PACKET_MAX bytes */
+	size_t inline_max; /* send_bytes threshold */
 };
 
 struct sshm_listener {
@@ -254,6 +255,7 @@ static int channel_new(int fd, unsigned int flags, struct sshm_channel **ret)
 	ch->fd = fd;
 	ch->flags = flags;
 	ch->next_id = 1;
+	ch->inline_max = SSHM_INLINE_DEFAULT;
 	verify_env_init(&ch->env);
 	r = send_hello(ch);
 	if (r < 0) {
@@ -398,6 +400,14 @@ SSHM_EXPORT struct sshm_channel *sshm_channel_unref(struct sshm_channel *ch)
 SSHM_EXPORT int sshm_channel_fd(const struct sshm_channel *ch)
 {
 	return ch ? ch->fd : -EINVAL;
+}
+
+SSHM_EXPORT int sshm_channel_set_inline_max(struct sshm_channel *ch, size_t bytes)
+{
+	if (!ch || bytes > SSHM_INLINE_MAX)
+		return -EINVAL;
+	ch->inline_max = bytes;
+	return 0;
 }
 
 SSHM_EXPORT unsigned int sshm_channel_inflight(const struct sshm_channel *ch)
@@ -654,7 +664,8 @@ static int deliver_region(struct sshm_channel *ch, struct packet *p,
 			r = -SSHM_EUNVERIFIED;
 	}
 	if (r == 0)
-		r = verify_map(p->fd, w->size, &map);
+		r = verify_map(p->fd, w->size,
+			       policy && (policy->flags & SSHM_POLICY_PREFAULT), &map);
 	if (r == 0) {
 		v = view_new(ch, w->id, p->msg.meta, w->meta_len, NULL, 0, &id);
 		if (!v) {
@@ -868,9 +879,9 @@ SSHM_EXPORT int sshm_channel_send_bytes(struct sshm_channel *ch, const void *dat
 	if (r < 0)
 		return r;
 
-	threshold = ch->peer.inline_max < SSHM_INLINE_MAX ? ch->peer.inline_max
-							  : SSHM_INLINE_MAX;
-	if (len <= threshold)
+	threshold = ch->peer.inline_max < ch->inline_max ? ch->peer.inline_max
+							 : ch->inline_max;
+	if (len <= threshold) /* an empty payload is always inline */
 		return send_inline(ch, data, len, meta, meta_len);
 
 	r = sshm_region_new(len, 0, &region);

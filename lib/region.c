@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 
+#include "hugepage.h"
 #include "private.h"
 #include "region.h"
 #include "syscall.h"
@@ -16,9 +17,12 @@ struct sshm_region {
 	unsigned int refs;
 	int fd;
 	uint64_t size;
+	unsigned int flags; /* SSHM_REGION_* */
 	void *map; /* our writable mapping, NULL until sshm_region_map() */
 	int sealed;
 };
+
+#define REGION_FLAGS SSHM_REGION_HUGEPAGE
 
 int region_memfd_new(const char *name, uint64_t size, unsigned int extra_flags)
 {
@@ -40,30 +44,51 @@ int region_memfd_new(const char *name, uint64_t size, unsigned int extra_flags)
 	return fd;
 }
 
-SSHM_EXPORT int sshm_region_new(uint64_t size, unsigned int flags,
-				struct sshm_region **ret_region)
+int region_check_size(uint64_t size)
+{
+	/* The size must fit off_t (ftruncate) and size_t (mmap). */
+	if (size == 0 || size > (uint64_t)INT64_MAX || size > SIZE_MAX)
+		return -EINVAL;
+	return 0;
+}
+
+void *region_map_rw(int fd, uint64_t size, unsigned int flags)
+{
+	return hugepage_map((size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+			    flags & SSHM_REGION_HUGEPAGE);
+}
+
+int region_wrap(int fd, uint64_t size, unsigned int flags, void *map,
+		struct sshm_region **ret)
 {
 	struct sshm_region *r;
-	int fd;
-
-	/* The size must fit off_t (ftruncate) and size_t (mmap). */
-	if (size == 0 || size > (uint64_t)INT64_MAX || size > SIZE_MAX || flags ||
-	    !ret_region)
-		return -EINVAL;
 
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
-	fd = region_memfd_new("sshm", size, 0);
-	if (fd < 0) {
-		free(r);
-		return fd;
-	}
 	r->refs = 1;
 	r->fd = fd;
 	r->size = size;
-	*ret_region = r;
+	r->flags = flags;
+	r->map = map;
+	*ret = r;
 	return 0;
+}
+
+SSHM_EXPORT int sshm_region_new(uint64_t size, unsigned int flags,
+				struct sshm_region **ret_region)
+{
+	int fd, r;
+
+	if (region_check_size(size) < 0 || (flags & ~REGION_FLAGS) || !ret_region)
+		return -EINVAL;
+	fd = region_memfd_new("sshm", size, 0);
+	if (fd < 0)
+		return fd;
+	r = region_wrap(fd, size, flags, NULL, ret_region);
+	if (r < 0)
+		close(fd);
+	return r;
 }
 
 SSHM_EXPORT struct sshm_region *sshm_region_ref(struct sshm_region *r)
@@ -98,8 +123,7 @@ SSHM_EXPORT int sshm_region_map(struct sshm_region *r, void **ret_data)
 	if (r->sealed)
 		return -SSHM_ESEALED;
 	if (!r->map) {
-		p = mmap(NULL, (size_t)r->size, PROT_READ | PROT_WRITE, MAP_SHARED,
-			 r->fd, 0);
+		p = region_map_rw(r->fd, r->size, r->flags);
 		if (p == MAP_FAILED)
 			return neg_errno();
 		r->map = p;

@@ -12,12 +12,14 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
+#include "hugepage.h"
 #include "private.h"
 #include "region.h"
 #include "syscall.h"
 #include "verify.h"
 
-#define POLICY_FLAGS (SSHM_POLICY_ALLOW_HUGETLB | SSHM_POLICY_POPULATED)
+#define POLICY_FLAGS \
+	(SSHM_POLICY_ALLOW_HUGETLB | SSHM_POLICY_POPULATED | SSHM_POLICY_PREFAULT)
 
 static int probe_dev(unsigned int flags, dev_t *ret)
 {
@@ -172,16 +174,19 @@ int verify_fd(const struct verify_env *env, int fd, uint64_t announced,
 	return 0;
 }
 
-int verify_map(int fd, uint64_t size, void **ret_map)
+int verify_map(int fd, uint64_t size, int prefault, void **ret_map)
 {
+	const int populate = prefault ? MAP_POPULATE : 0;
 	void *p;
 
-	p = mmap(NULL, (size_t)size, PROT_READ, MAP_SHARED, fd, 0);
+	/* Advised and 2 MiB aligned: if the producer's pages are huge folios,
+	 * the view maps them with PMD entries. */
+	p = hugepage_map((size_t)size, PROT_READ, MAP_SHARED | populate, fd, 1);
 	/* Before 6.7 a write-sealed memfd opened O_RDWR cannot be mapped
 	 * shared even read-only (VM_MAYWRITE); a private read-only mapping
 	 * shows the same, immutable, bytes. */
 	if (p == MAP_FAILED && errno == EPERM)
-		p = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE, fd, 0);
+		p = hugepage_map((size_t)size, PROT_READ, MAP_PRIVATE | populate, fd, 1);
 	if (p == MAP_FAILED)
 		return neg_errno();
 	*ret_map = p;

@@ -39,7 +39,8 @@ int verify_fd(const struct verify_env *env, int fd, uint64_t announced,
 /*
  * Maps a verified fd read-only: MAP_SHARED, or MAP_PRIVATE on kernels that
  * refuse a read-only shared mapping of a write-sealed memfd (< 6.7).
+ * @prefault: MAP_POPULATE.
  */
-int verify_map(int fd, uint64_t size, void **ret_map);
+int verify_map(int fd, uint64_t size, int prefault, void **ret_map);
 
 #endif

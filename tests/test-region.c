@@ -93,7 +93,8 @@ END_TEST
 
 START_TEST(test_region_new_flags)
 {
-	static const unsigned int flags[] = { 1, 2, 0x100, 0x80000000u, ~0u };
+	/* Every bit but the defined SSHM_REGION_HUGEPAGE. */
+	static const unsigned int flags[] = { 2, 0x100, 0x80000000u, ~0u };
 	size_t i;
 
 	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {

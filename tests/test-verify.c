@@ -668,7 +668,8 @@ END_TEST
 
 START_TEST(test_verify_policy_unknown_flags)
 {
-	static const unsigned int bad[] = { 0x4, 0x100, 0x80000000u };
+	/* Bits outside ALLOW_HUGETLB | POPULATED | PREFAULT. */
+	static const unsigned int bad[] = { 0x8, 0x100, 0x80000000u };
 	struct sshm_policy p;
 	int fd = good_memfd(PAGE);
 	size_t i;
