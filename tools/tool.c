@@ -205,7 +205,7 @@ int tool_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-static void print_seals(FILE *f, unsigned int seals)
+void tool_print_seals(FILE *f, unsigned int seals)
 {
 	static const struct {
 		unsigned int bit;
@@ -235,9 +235,10 @@ static void print_seals(FILE *f, unsigned int seals)
 		fputs("none", f);
 }
 
-/* The metadata is the peer's: escape it so it cannot drive the terminal. */
-static void print_meta(FILE *f, const unsigned char *meta, size_t len)
+/* The bytes are the peer's: escape them so they cannot drive the terminal. */
+void tool_print_quoted(FILE *f, const void *buf, size_t len)
 {
+	const unsigned char *meta = buf;
 	size_t i, shown = len < META_SHOWN ? len : META_SHOWN;
 
 	fputc('"', f);
@@ -284,7 +285,7 @@ void tool_print_report(FILE *f, unsigned long n, const struct sshm_view *view)
 	if (sshm_view_is_region(view)) {
 		fprintf(f, "region %llu bytes, seals ",
 			(unsigned long long)sshm_view_size(view));
-		print_seals(f, sshm_view_seals(view));
+		tool_print_seals(f, sshm_view_seals(view));
 	} else {
 		fprintf(f, "inline %llu bytes",
 			(unsigned long long)sshm_view_size(view));
@@ -293,7 +294,7 @@ void tool_print_report(FILE *f, unsigned long n, const struct sshm_view *view)
 	print_identity(f, id);
 	if (meta_len > 0) {
 		fputs(", meta ", f);
-		print_meta(f, meta, meta_len);
+		tool_print_quoted(f, meta, meta_len);
 	}
 	fputc('\n', f);
 	funlockfile(f);

@@ -62,6 +62,18 @@ int tool_fill_region(int fd, struct sshm_region *region);
 int tool_write_all(int fd, const void *buf, size_t len);
 
 /*
+ * Prints F_SEAL_* bits as "shrink,grow,write,future-write,exec,seal" (the
+ * ones set), unknown bits in hex, "none" for 0.
+ */
+void tool_print_seals(FILE *f, unsigned int seals);
+
+/*
+ * Prints @len bytes from an untrusted source between double quotes, with
+ * '"', '\\' and every non-printable byte escaped, cut after 256 bytes.
+ */
+void tool_print_quoted(FILE *f, const void *buf, size_t len);
+
+/*
  * Prints one line about received message number @n to @f:
  *   PROG: message N: region SIZE bytes, seals S, identity ..., meta "..."
  */

@@ -1,0 +1,94 @@
+#!/bin/sh
+# The programs of doc/examples/ against the library of this build:
+# producer -> consumer carries a file byte for byte through a socket, and
+# epoll-consumer serves three producers at once, then stops on SIGINT.
+set -eu
+ex="${top_builddir:-.}/doc/examples"
+tmp=$(mktemp -d)
+bg=
+cleanup()
+{
+	for p in $bg; do kill "$p" 2>/dev/null || true; done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+fail()
+{
+	echo "FAIL: $*"
+	for f in "$tmp"/*.err; do
+		[ -s "$f" ] && { echo "--- $f"; cat "$f"; }
+	done
+	exit 1
+}
+
+# A hung example must fail the test, not the CI job.
+limit()
+{
+	if command -v timeout >/dev/null 2>&1; then
+		timeout 60 "$@"
+	else
+		"$@"
+	fi
+}
+
+wait_socket()
+{
+	i=0
+	while [ ! -S "$1" ]; do
+		i=$((i + 1))
+		[ "$i" -le 200 ] || fail "$1 never appeared"
+		sleep 0.05
+	done
+}
+
+# ---- producer -> consumer: 1 MiB + 1 byte, an odd size, as a region
+head -c 1048577 /dev/urandom >"$tmp/in"
+limit "$ex/consumer" "$tmp/sock" >"$tmp/out" 2>"$tmp/consumer.err" &
+cpid=$!
+bg="$cpid"
+wait_socket "$tmp/sock"
+limit "$ex/producer" "$tmp/sock" "$tmp/in" 2>"$tmp/producer.err" ||
+	fail "producer exited with $?"
+wait "$cpid" || fail "consumer exited with $?"
+bg=
+cmp -s "$tmp/in" "$tmp/out" || fail "the consumer wrote other bytes than were sent"
+grep -q 'message 1: sealed region of 1048577 bytes from pid [0-9]*, identity ' \
+	"$tmp/consumer.err" || fail "no report from the consumer"
+[ ! -e "$tmp/sock" ] || fail "the consumer left its socket file behind"
+echo "PASS: producer -> consumer, $(wc -c <"$tmp/out") bytes identical"
+
+# ---- epoll-consumer: three producers at the same time
+limit "$ex/epoll-consumer" "$tmp/esock" 3 >"$tmp/eout" 2>"$tmp/epoll.err" &
+epid=$!
+bg="$epid"
+wait_socket "$tmp/esock"
+pids=
+for n in 1 2 3; do
+	head -c $((n * 70000 + 1)) /dev/urandom >"$tmp/in$n"
+	limit "$ex/producer" "$tmp/esock" "$tmp/in$n" 2>"$tmp/producer$n.err" &
+	pids="$pids $!"
+done
+bg="$epid $pids"
+for p in $pids; do
+	wait "$p" || fail "a producer of epoll-consumer exited with $?"
+done
+wait "$epid" || fail "epoll-consumer exited with $?"
+bg=
+got=$(sed -n 's/^message [123]: \([0-9]*\) bytes from pid [0-9]*, identity .*/\1/p' "$tmp/eout" | sort -n | tr '\n' ' ')
+[ "$got" = "70001 140001 210001 " ] || fail "epoll-consumer received sizes '$got'"
+echo "PASS: epoll-consumer served 3 concurrent producers"
+
+# ---- epoll-consumer: SIGINT through its signalfd ends it cleanly
+limit "$ex/epoll-consumer" "$tmp/isock" 100 >"$tmp/iout" 2>"$tmp/int.err" &
+epid=$!
+bg="$epid"
+wait_socket "$tmp/isock"
+limit "$ex/producer" "$tmp/isock" "$tmp/in1" 2>"$tmp/producer.err" ||
+	fail "producer exited with $?"
+kill -INT "$epid"
+wait "$epid" || fail "epoll-consumer exited with $? on SIGINT"
+bg=
+grep -q 'interrupted after 1 messages' "$tmp/int.err" || fail "no SIGINT report"
+[ ! -e "$tmp/isock" ] || fail "epoll-consumer left its socket file behind"
+echo "PASS: epoll-consumer stops on SIGINT"
