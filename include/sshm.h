@@ -171,10 +171,10 @@ unsigned int sshm_pool_ready(struct sshm_pool *pool);
 /* ------------------------------------------------------------------------ */
 /* Receive policy                                                             */
 
-/* identity modes */
-#define SSHM_IDENTITY_OFF         0 /* do not run kcmp */
-#define SSHM_IDENTITY_BEST_EFFORT 1 /* reject mismatch, accept unverifiable */
-#define SSHM_IDENTITY_REQUIRED    2 /* reject mismatch and unverifiable */
+/* identity modes; 0 is the default, so a zeroed policy checks identity */
+#define SSHM_IDENTITY_BEST_EFFORT 0 /* reject mismatch, accept unverifiable */
+#define SSHM_IDENTITY_REQUIRED    1 /* reject mismatch and unverifiable */
+#define SSHM_IDENTITY_OFF         2 /* do not run kcmp */
 
 /* policy flags */
 #define SSHM_POLICY_ALLOW_HUGETLB 0x1u /* accept hugetlbfs memfds (needs POPULATED) */

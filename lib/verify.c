@@ -54,7 +54,8 @@ int verify_policy_check(const struct sshm_policy *p)
 	for (i = 0; i < ELEMENTSOF(p->reserved); i++)
 		if (p->reserved[i])
 			return -EINVAL;
-	if (p->identity < SSHM_IDENTITY_OFF || p->identity > SSHM_IDENTITY_REQUIRED)
+	if (p->identity != SSHM_IDENTITY_BEST_EFFORT && p->identity != SSHM_IDENTITY_REQUIRED &&
+	    p->identity != SSHM_IDENTITY_OFF)
 		return -EINVAL;
 	if (p->flags & ~POLICY_FLAGS)
 		return -EINVAL;

@@ -414,6 +414,30 @@ START_TEST(test_identity_same_process_verified)
 }
 END_TEST
 
+START_TEST(test_identity_zeroed_policy_checks)
+{
+	/* The header promises: a zeroed policy is the default one.  With
+	 * SSHM_IDENTITY_OFF once numbered 0, memset() silently switched the
+	 * identity check off. */
+	struct sshm_channel *a, *b;
+	struct sshm_region *r;
+	struct sshm_view *v = NULL;
+	struct sshm_policy pol;
+
+	memset(&pol, 0, sizeof(pol));
+	assert_ok(sshm_channel_pair(0, &a, &b));
+	r = region_make(4096, 3);
+	ck_assert_ptr_nonnull(r);
+	assert_ok(sshm_channel_send(a, r, NULL, 0));
+	assert_ok(sshm_channel_recv(b, &pol, &v));
+	assert_verdict(sshm_view_identity(v), SSHM_VERDICT_VERIFIED);
+	sshm_view_unref(v);
+	sshm_region_unref(r);
+	sshm_channel_unref(a);
+	sshm_channel_unref(b);
+}
+END_TEST
+
 struct fork_ctx {
 	struct sshm_channel *a; /* the child's end */
 	struct sshm_channel *b; /* the parent's end */
@@ -855,6 +879,7 @@ static Suite *identity_suite(void)
 
 	tc = test_tcase("verdict");
 	test_add_if(tc, test_identity_same_process_verified, verified);
+	test_add_if(tc, test_identity_zeroed_policy_checks, verified);
 	test_add_if(tc, test_identity_forked_child_verified, verified);
 	test_add_if(tc, test_identity_listener_verified, verified);
 	test_add_if(tc, test_identity_pidfd_flag, need_verified_and_passpidfd());
