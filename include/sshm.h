@@ -16,6 +16,11 @@
  *  - The library never logs, installs no signal handler, keeps no global
  *    state and never reports through errno.  Every descriptor it creates is
  *    close-on-exec.
+ *  - Objects are not thread-safe: one thread at a time per channel, with its
+ *    views (dropping a view writes to its channel).  Distinct channels may
+ *    be used from distinct threads.  After fork(2) the child may use what it
+ *    inherited, except a pool made with SSHM_POOL_THREAD (its thread is not
+ *    in the child): drop such a pool only in the parent.
  *
  * This header compiles as C89 and as C++.
  */
@@ -92,7 +97,7 @@ struct sshm_region *sshm_region_unref(struct sshm_region *region);
  * the same address on later calls.  The mapping belongs to the region; the
  * pointer is valid until sshm_region_seal() is called (whether or not the
  * seal succeeds) or the last reference is dropped.
- * Errors: -SSHM_ESEALED, -errno from mmap(2).
+ * Errors: -EINVAL, -SSHM_ESEALED, -errno from mmap(2).
  */
 int sshm_region_map(struct sshm_region *region, void **ret_data);
 
@@ -259,8 +264,14 @@ struct sshm_view;
  *   fork(2) each side drops the end it does not use.
  * sshm_channel_connect: connect to @path; "@name" is an abstract socket.
  * sshm_channel_adopt: take an already connected SOCK_SEQPACKET AF_UNIX
- *   socket; on success the channel owns @fd, on failure the caller still does.
- * Errors: -EINVAL, -ENOMEM, -ENAMETOOLONG (path), -ENOTSOCK/-EPROTOTYPE
+ *   socket; on success the channel owns @fd, on failure the caller still does
+ *   (its FD_CLOEXEC, O_NONBLOCK and SO_PASSCRED may have been set).  Messages
+ *   the peer sent before adopt() set SO_PASSCRED may carry no credentials:
+ *   their identity is unverifiable (-ESRCH).
+ * Every constructor first makes a memfd of its own to learn where memfds
+ *   live (see sshm_fd_verify()); that can fail with -EMFILE or -ENOMEM.
+ * Errors: -EINVAL, -ENOMEM, -EMFILE, -ENAMETOOLONG (path), -EINTR
+ *   (connect), -ENOTSOCK, -EAFNOSUPPORT, -EPROTOTYPE, -ENOTCONN, -EBADF
  *   (adopt), -errno from socket(2)/connect(2)/sendmsg(2).
  */
 int sshm_channel_pair(unsigned int flags, struct sshm_channel **ret_a,
@@ -278,7 +289,12 @@ struct sshm_channel *sshm_channel_ref(struct sshm_channel *channel);
  */
 struct sshm_channel *sshm_channel_unref(struct sshm_channel *channel);
 
-/* The socket, borrowed, for poll(2)/epoll(7): readable means call recv. */
+/*
+ * The socket, borrowed, for poll(2)/epoll(7).  Readable, or
+ * sshm_channel_pending() non-zero: call recv until -EAGAIN (a packet may be
+ * a release the library consumes, then recv returns -EAGAIN).  -EINVAL for
+ * NULL.
+ */
 int sshm_channel_fd(const struct sshm_channel *channel);
 
 /*
@@ -358,10 +374,18 @@ int sshm_channel_drain(struct sshm_channel *channel);
  * copies into the packet instead of sending a sealed region
  *
  * Default SSHM_INLINE_DEFAULT (measured: see doc/benchmarks.md); at most
- * SSHM_INLINE_MAX and what the peer announced.  0 sends every payload as a
- * region.  Errors: -EINVAL.
+ * SSHM_INLINE_MAX and what the peer announced.  0 sends every non-empty
+ * payload as a region (an empty one is always inline).  Errors: -EINVAL.
  */
 int sshm_channel_set_inline_max(struct sshm_channel *channel, size_t bytes);
+
+/*
+ * Data messages already read from the socket and kept for
+ * sshm_channel_recv() (by a send, drain or flush waiting for releases).  They
+ * do not make sshm_channel_fd() readable: an event loop calls recv while
+ * this is non-zero.
+ */
+unsigned int sshm_channel_pending(const struct sshm_channel *channel);
 
 /* Regions this side sent that the peer has not released yet. */
 unsigned int sshm_channel_inflight(const struct sshm_channel *channel);
@@ -391,7 +415,8 @@ struct sshm_view *sshm_view_unref(struct sshm_view *view);
 /* Read-only bytes, valid until the last unref.  Never NULL (size may be 0 inline). */
 const void *sshm_view_data(const struct sshm_view *view);
 uint64_t sshm_view_size(const struct sshm_view *view);
-/* Metadata copy; NULL when *ret_len == 0.  Valid until the last unref. */
+/* Metadata copy; NULL when there is none (*ret_len then 0).  @ret_len may
+ * be NULL.  Valid until the last unref. */
 const void *sshm_view_meta(const struct sshm_view *view, size_t *ret_len);
 /* 1 if the payload came in a sealed region, 0 if inline. */
 int sshm_view_is_region(const struct sshm_view *view);

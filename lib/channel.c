@@ -170,9 +170,13 @@ static int flush_releases(struct sshm_channel *ch)
 	r = send_packet(ch, iov, 2, -1, MSG_DONTWAIT);
 	if (r == -EAGAIN || r == -ENOBUFS)
 		return 0;
+	/* Kept on any other error: a release lost would shrink the peer's
+	 * window for good. */
+	if (r < 0 && r != -EPIPE)
+		return r;
 	/* Sent, or the peer is gone and no longer cares. */
 	ch->n_releases = 0;
-	return r == -EPIPE ? 0 : r;
+	return 0;
 }
 
 static void queue_release(struct sshm_channel *ch, uint64_t id)
@@ -256,8 +260,9 @@ static int channel_new(int fd, unsigned int flags, struct sshm_channel **ret)
 	ch->flags = flags;
 	ch->next_id = 1;
 	ch->inline_max = SSHM_INLINE_DEFAULT;
-	verify_env_init(&ch->env);
-	r = send_hello(ch);
+	r = verify_env_init(&ch->env);
+	if (r >= 0)
+		r = send_hello(ch);
 	if (r < 0) {
 		free(ch->rxbuf);
 		free(ch);
@@ -349,6 +354,7 @@ SSHM_EXPORT int sshm_channel_connect(const char *path, unsigned int flags,
 SSHM_EXPORT int sshm_channel_adopt(int fd, unsigned int flags,
 				   struct sshm_channel **ret_channel)
 {
+	struct sockaddr_un peer;
 	int type, domain;
 	socklen_t len = sizeof(type);
 
@@ -363,6 +369,9 @@ SSHM_EXPORT int sshm_channel_adopt(int fd, unsigned int flags,
 		return -EAFNOSUPPORT;
 	if (type != SOCK_SEQPACKET)
 		return -EPROTOTYPE;
+	len = sizeof(peer);
+	if (getpeername(fd, (struct sockaddr *)&peer, &len) < 0)
+		return neg_errno(); /* -ENOTCONN: not connected */
 	if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
 		return neg_errno();
 	return channel_new(fd, flags, ret_channel);
@@ -408,6 +417,11 @@ SSHM_EXPORT int sshm_channel_set_inline_max(struct sshm_channel *ch, size_t byte
 		return -EINVAL;
 	ch->inline_max = bytes;
 	return 0;
+}
+
+SSHM_EXPORT unsigned int sshm_channel_pending(const struct sshm_channel *ch)
+{
+	return ch ? ch->n_pending : 0;
 }
 
 SSHM_EXPORT unsigned int sshm_channel_inflight(const struct sshm_channel *ch)
@@ -884,6 +898,11 @@ SSHM_EXPORT int sshm_channel_send_bytes(struct sshm_channel *ch, const void *dat
 	if (len <= threshold) /* an empty payload is always inline */
 		return send_inline(ch, data, len, meta, meta_len);
 
+	/* A slot first: a full window on a non-blocking channel must not
+	 * cost a region made for nothing. */
+	r = pump(ch, have_window, 0);
+	if (r < 0)
+		return r;
 	r = sshm_region_new(len, 0, &region);
 	if (r < 0)
 		return r;
@@ -989,13 +1008,19 @@ SSHM_EXPORT int sshm_listener_accept(struct sshm_listener *l, unsigned int flags
 
 	if (!l || (flags & ~SSHM_CHANNEL_NONBLOCK) || !ret_channel)
 		return -EINVAL;
-	do
-		fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
-	while (fd < 0 && errno == EINTR);
-	if (fd < 0)
-		return neg_errno();
-	r = channel_new(fd, flags, ret_channel);
-	if (r < 0)
+	for (;;) {
+		do
+			fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
+		while (fd < 0 && errno == EINTR);
+		if (fd < 0)
+			return neg_errno();
+		r = channel_new(fd, flags, ret_channel);
+		if (r >= 0)
+			return r;
 		close(fd);
-	return r;
+		/* That client left before we could greet it: not the
+		 * listener's failure, take the next one. */
+		if (r != -EPIPE)
+			return r;
+	}
 }

@@ -37,12 +37,21 @@ static int probe_dev(unsigned int flags, dev_t *ret)
 	return r;
 }
 
-void verify_env_init(struct verify_env *env)
+int verify_env_init(struct verify_env *env)
 {
+	int r;
+
 	memset(env, 0, sizeof(*env));
-	env->have_shm_dev = probe_dev(0, &env->shm_dev) == 0;
-	/* Works with an empty hugetlb pool too: the probe has no pages. */
+	/* Without the shmem probe every region would be refused as "not a
+	 * memfd": fail now, with the reason (EMFILE, ENOMEM...). */
+	r = probe_dev(0, &env->shm_dev);
+	if (r < 0)
+		return r;
+	env->have_shm_dev = 1;
+	/* Works with an empty hugetlb pool too: the probe has no pages.  No
+	 * hugetlb support just means no hugetlb region is ever accepted. */
 	env->have_huge_dev = probe_dev(MFD_HUGETLB, &env->huge_dev) == 0;
+	return 0;
 }
 
 int verify_policy_check(const struct sshm_policy *p)
@@ -205,6 +214,8 @@ SSHM_EXPORT int sshm_fd_verify(int fd, uint64_t size, const struct sshm_policy *
 	r = verify_policy_check(policy);
 	if (r < 0)
 		return r;
-	verify_env_init(&env);
+	r = verify_env_init(&env);
+	if (r < 0)
+		return r;
 	return verify_fd(&env, fd, size, policy, ret_seals, NULL);
 }

@@ -19,7 +19,8 @@ struct verify_env {
 	unsigned int have_huge_dev : 1;
 };
 
-void verify_env_init(struct verify_env *env);
+/* -errno if no memfd can be made to learn where memfds live. */
+int verify_env_init(struct verify_env *env);
 
 /* -EINVAL unless @p is NULL or valid. */
 int verify_policy_check(const struct sshm_policy *p);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -678,13 +679,18 @@ START_TEST(test_channel_drain_nonblock)
 	assert_err(sshm_channel_drain(a), -EAGAIN);
 	ck_assert_uint_eq(sshm_channel_inflight(a), 1);
 
-	/* A data message that arrives meanwhile is kept for recv. */
+	/* A data message that arrives meanwhile is kept for recv, and
+	 * counted by sshm_channel_pending(). */
 	assert_ok(sshm_channel_recv(b, NULL, &v));
 	assert_ok(sshm_channel_send_bytes(b, "data", 4, NULL, 0));
 	sshm_view_unref(v);
+	ck_assert_uint_eq(sshm_channel_pending(a), 0);
 	assert_err(sshm_channel_drain(a), 0);
 	ck_assert_uint_eq(sshm_channel_inflight(a), 0);
+	ck_assert_uint_eq(sshm_channel_pending(a), 1);
+	ck_assert_uint_eq(sshm_channel_pending(NULL), 0);
 	assert_ok(sshm_channel_recv(a, NULL, &d));
+	ck_assert_uint_eq(sshm_channel_pending(a), 0);
 	ck_assert_mem_eq(sshm_view_data(d), "data", 4);
 	sshm_view_unref(d);
 
@@ -890,6 +896,64 @@ static void tmpdir_make(char *dir, size_t len)
 	snprintf(dir, len, "/tmp/sshm-test-XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 }
+
+/* A client that connected and left before accept() must not fail the
+ * listener: accept takes the next one. */
+START_TEST(test_channel_accept_skips_departed_client)
+{
+	struct sshm_listener *l;
+	struct sshm_channel *gone, *stays, *ch;
+	struct sshm_view *v = NULL;
+	char name[64];
+
+	snprintf(name, sizeof(name), "@sshm-test-departed-%d", (int)getpid());
+	assert_ok(sshm_listener_new(name, 0, &l));
+	assert_ok(sshm_channel_connect(name, 0, &gone));
+	gone = sshm_channel_unref(gone);
+	assert_ok(sshm_channel_connect(name, 0, &stays));
+
+	/* (A client's first send waits for the server's HELLO, sent by
+	 * accept: accept first.) */
+	assert_ok(sshm_listener_accept(l, 0, &ch));
+	assert_ok(sshm_channel_send_bytes(stays, "two", 3, NULL, 0));
+	assert_ok(sshm_channel_recv(ch, NULL, &v));
+	ck_assert_mem_eq(sshm_view_data(v), "two", 3);
+	sshm_view_unref(v);
+	sshm_channel_unref(ch);
+	sshm_channel_unref(stays);
+	sshm_listener_unref(l);
+}
+END_TEST
+
+/* With room for the socketpair but not for the probe memfd, the
+ * constructor must fail, not return a channel that refuses every region
+ * as "not a memfd". */
+static int child_probe_fails(void *arg)
+{
+	struct sshm_channel *a = (struct sshm_channel *)0x1, *b = a;
+	struct rlimit rl = { 64, 64 };
+	int fds[64], n = 0, r;
+
+	(void)arg;
+	CHILD_CHECK(setrlimit(RLIMIT_NOFILE, &rl) == 0, 10);
+	while (n < 64 && (fds[n] = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0)
+		n++;
+	CHILD_CHECK(n >= 2 && errno == EMFILE, 11);
+	close(fds[--n]);
+	close(fds[--n]);
+	r = sshm_channel_pair(0, &a, &b);
+	if (r != -EMFILE)
+		fprintf(stderr, "child: pair: %d (%s), expected -EMFILE\n", r, sshm_strerror(r));
+	CHILD_CHECK(r == -EMFILE, 12);
+	CHILD_CHECK(a == (struct sshm_channel *)0x1 && b == a, 13);
+	return 0;
+}
+
+START_TEST(test_channel_probe_failure_fails_constructor)
+{
+	test_wait(test_fork(child_probe_fails, NULL), 0);
+}
+END_TEST
 
 START_TEST(test_channel_listener_path)
 {
@@ -1528,6 +1592,8 @@ static Suite *channel_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = test_tcase("listener");
+	tcase_add_test(tc, test_channel_accept_skips_departed_client);
+	tcase_add_test(tc, test_channel_probe_failure_fails_constructor);
 	tcase_add_test(tc, test_channel_listener_path);
 	tcase_add_test(tc, test_channel_listener_abstract);
 	tcase_add_test(tc, test_channel_listener_path_exists);
