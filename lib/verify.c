@@ -95,6 +95,21 @@ static int memfd_kind(const struct verify_env *env, const struct stat *st)
 }
 
 /*
+ * The verdict for an fd that has no seals at all (not shmem, not
+ * hugetlbfs): not regular, or a regular file that is no memfd.  statx with
+ * AT_STATX_DONT_SYNC answers from cached attributes, so a FUSE or network
+ * file whose server never replies cannot stall us here as fstat could.
+ */
+static int classify_rejected(int fd)
+{
+	struct statx stx;
+
+	if (statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_TYPE, &stx) < 0)
+		return neg_errno();
+	return S_ISREG(stx.stx_mode) ? -SSHM_ENOTMEMFD : -SSHM_ENOTREG;
+}
+
+/*
  * No holes: every page of the region is allocated (or swapped).  st_blocks
  * alone can be inflated by fallocate(KEEP_SIZE) past EOF before sealing, so
  * SEEK_HOLE decides; it runs on a description of our own (reopened through
@@ -151,12 +166,14 @@ int verify_fd(const struct verify_env *env, int fd, uint64_t announced,
 	}
 	if (seals < 0 && errno != EINVAL)
 		return neg_errno();
+	if (seals < 0)
+		return classify_rejected(fd);
 	if (fstat(fd, &st) < 0)
 		return neg_errno();
 	if (!S_ISREG(st.st_mode))
 		return -SSHM_ENOTREG;
 	huge = memfd_kind(env, &st);
-	if (huge < 0 || seals < 0)
+	if (huge < 0)
 		return -SSHM_ENOTMEMFD;
 	/* A hole in a hugetlb region is a SIGBUS when the pool is empty:
 	 * only a populated hugetlb region is ever acceptable. */

@@ -1593,7 +1593,7 @@ static Suite *channel_suite(void)
 
 	tc = test_tcase("listener");
 	tcase_add_test(tc, test_channel_accept_skips_departed_client);
-	tcase_add_test(tc, test_channel_probe_failure_fails_constructor);
+	test_add_if(tc, test_channel_probe_failure_fails_constructor, test_need_real_rlimit());
 	tcase_add_test(tc, test_channel_listener_path);
 	tcase_add_test(tc, test_channel_listener_abstract);
 	tcase_add_test(tc, test_channel_listener_path_exists);

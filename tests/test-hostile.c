@@ -340,13 +340,6 @@ static int view_matches(const struct sshm_view *v, uint64_t size, unsigned int s
 	return 1;
 }
 
-static int under_valgrind(void)
-{
-	const char *p = getenv("LD_PRELOAD");
-
-	return p && strstr(p, "vgpreload") != NULL;
-}
-
 /* Mappings of memfds ("/memfd:name (deleted)") in this process. */
 static int memfd_map_count(void)
 {
@@ -369,7 +362,7 @@ static int memfd_map_count(void)
  */
 static int maps_now(void)
 {
-	return under_valgrind() ? memfd_map_count() : test_map_count();
+	return test_under_valgrind() ? memfd_map_count() : test_map_count();
 }
 
 /* ------------------------------------------------------------ the attacker */
@@ -1934,7 +1927,7 @@ static int have_passpidfd(void)
 
 static const char *need_not_valgrind(void)
 {
-	return under_valgrind() ? "valgrind emulates RLIMIT_NOFILE and keeps fds of its own "
+	return test_under_valgrind() ? "valgrind emulates RLIMIT_NOFILE and keeps fds of its own "
 				  "above the limit: the kernel never hits EMFILE in recvmsg"
 				: NULL;
 }
@@ -3079,7 +3072,7 @@ START_TEST(test_hostile_row21_features)
 		test_need_kcmp() ? "no" : "yes", test_need_pidfd() ? "no" : "yes",
 		need_verified() ? "no" : "yes", have_passpidfd() ? "yes" : "no",
 		have_noexec_seal() ? "yes" : "no", need_hugetlb_memfd() ? "no" : "yes",
-		under_valgrind() ? "yes" : "no");
+		test_under_valgrind() ? "yes" : "no");
 }
 END_TEST
 

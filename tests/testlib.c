@@ -136,3 +136,16 @@ const char *test_need_pidfd(void)
 #endif
 	return "pidfd_open(2) failed (Linux < 5.3, or a tool such as valgrind that does not know it)";
 }
+
+int test_under_valgrind(void)
+{
+	const char *p = getenv("LD_PRELOAD");
+
+	return p && strstr(p, "vgpreload") != NULL;
+}
+
+const char *test_need_real_rlimit(void)
+{
+	return test_under_valgrind() ? "valgrind emulates RLIMIT_NOFILE and keeps fds of its own"
+				     : NULL;
+}

@@ -42,6 +42,11 @@ int test_run(Suite *s);
 pid_t test_fork(int (*fn)(void *), void *arg);
 void test_wait(pid_t pid, int status);
 
+/* 1 when running under valgrind (its preload library is in LD_PRELOAD). */
+int test_under_valgrind(void);
+/* NULL, or why RLIMIT_NOFILE games cannot work here (valgrind emulates it). */
+const char *test_need_real_rlimit(void);
+
 /* Kernel features, NULL when present or the reason a test must skip. */
 const char *test_need_kcmp(void);
 const char *test_need_pidfd(void);
