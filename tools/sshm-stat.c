@@ -636,7 +636,6 @@ out:
 	munmap(map, len);
 }
 
-
 /*
  * Holes, seals and, for an accepted memfd, the mapping.  @own is a read-only
  * description of our own, or -1: SEEK_HOLE on a shared description would
@@ -721,7 +720,7 @@ static int inspect_own(const struct options *o, struct report *rp)
 	/* The library never reads, polls or ioctls: safe on a tty or FIFO. */
 	rp->verdict = sshm_fd_verify(fd, 0, &o->policy, NULL);
 	rp->verdict_by = "sshm_fd_verify";
-	rp->how = "our descriptor: fcntl and statx only";
+	rp->how = "our descriptor: fcntl and stat only";
 	if (!may_reopen(rp))
 		return 0;
 	own = reopen(fd);
@@ -890,9 +889,11 @@ static void print_text(FILE *f, const struct report *rp)
 {
 	char buf[64];
 
-	fprintf(f, "%s: ", rp->target);
-	if (rp->have_name)
+	fprintf(f, "%s:", rp->target);
+	if (rp->have_name) {
+		fputc(' ', f);
 		tool_print_quoted(f, rp->name, rp->name_len);
+	}
 	fprintf(f, "\n  %-11s%s", "type", type_name(rp->fi.mode, 0));
 	if (S_ISCHR(rp->fi.mode) || S_ISBLK(rp->fi.mode))
 		fprintf(f, " %u:%u%s", rp->fi.rdev_major, rp->fi.rdev_minor,
@@ -1421,7 +1422,7 @@ static const struct feature_probe {
 } features[] = {
 	{ "memfd seals", "3.17", "sshm cannot work here: no sealed memfds",
 	  probe_memfd_seals },
-	{ "kcmp", "CONFIG_KCMP", "identity is never verified: every verdict is 'unverifiable', so --identity required refuses every region (the seal and size checks still protect the consumer)",
+	{ "kcmp", "3.5, CONFIG_KCMP", "identity is never verified: every verdict is 'unverifiable', so --identity required refuses every region (the seal and size checks still protect the consumer)",
 	  probe_kcmp },
 	{ "pidfd_open", "5.3", "a kcmp match cannot be pinned against pid reuse: identity is 'unverifiable', never 'verified'",
 	  probe_pidfd_open },

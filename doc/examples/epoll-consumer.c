@@ -139,9 +139,9 @@ static int receive_ready(struct state *s, int slot)
  * Everything a readable or writable channel needs.  A release that does
  * not fit in the socket stays queued in the channel: sshm_channel_flush()
  * retries it and says how many are left, so EPOLLOUT is asked for while
- * any are.  But flush also reads what the producer sent meanwhile and keeps
- * it for recv, where epoll cannot see it: so we receive again after every
- * flush, and return to epoll only after a recv found nothing at all.
+ * any are.  Flush also reads what the producer sent meanwhile and keeps its
+ * messages for recv, where epoll cannot see them: sshm_channel_pending()
+ * counts those, and we receive again until there are none.
  */
 static int on_channel(struct state *s, int slot)
 {
@@ -156,8 +156,7 @@ static int on_channel(struct state *s, int slot)
 			r = pending;
 			break;
 		}
-		r = receive_ready(s, slot);
-		if (r <= 0)
+		if (!sshm_channel_pending(s->ch[slot]) || s->received >= s->wanted)
 			break;
 	}
 	if (r < 0) {
