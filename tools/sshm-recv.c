@@ -183,8 +183,8 @@ static int output_view(struct state *st, const struct sshm_view *view)
 {
 	int r;
 
-	r = tool_write_all(st->out_fd, sshm_view_data(view),
-			   (size_t)sshm_view_size(view));
+	r = tool_write_progress(st->out_fd, sshm_view_data(view),
+				(size_t)sshm_view_size(view), "writing");
 	/* Whoever read our output left: nothing to say, just stop. */
 	if (r == -EPIPE)
 		return r;

@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -152,8 +153,57 @@ int tool_read_all(int fd, void **ret_buf, size_t *ret_len)
 	return 0;
 }
 
+/* Progress on standard error, only when it is a terminal and the job is
+ * large enough to be worth watching; at most one update per percent. */
+#define PROGRESS_MIN ((uint64_t)16 << 20)
+
+void tool_progress_start(struct tool_progress *p, const char *what, uint64_t total)
+{
+	p->what = what;
+	p->total = total;
+	p->shown = 0;
+	p->on = total >= PROGRESS_MIN && isatty(STDERR_FILENO);
+}
+
+void tool_progress(struct tool_progress *p, uint64_t done)
+{
+	if (!p->on || (done - p->shown < p->total / 100 && done < p->total))
+		return;
+	p->shown = done;
+	fprintf(stderr, "\r%s: %s %3u%% (%llu of %llu MiB)", tool_name, p->what,
+		(unsigned int)(done * 100 / p->total), (unsigned long long)(done >> 20),
+		(unsigned long long)(p->total >> 20));
+}
+
+void tool_progress_end(struct tool_progress *p)
+{
+	/* Erase the line: the report that follows starts clean. */
+	if (p->on && p->shown)
+		fputs("\r\033[K", stderr);
+	p->on = 0;
+}
+
+int tool_write_progress(int fd, const void *buf, size_t len, const char *what)
+{
+	const char *p = buf;
+	struct tool_progress pr;
+	size_t off = 0, n;
+	int r = 0;
+
+	tool_progress_start(&pr, what, len);
+	while (off < len && r == 0) {
+		n = len - off < CHUNK_SIZE * 4 ? len - off : CHUNK_SIZE * 4;
+		r = tool_write_all(fd, p + off, n);
+		off += n;
+		tool_progress(&pr, off);
+	}
+	tool_progress_end(&pr);
+	return r;
+}
+
 int tool_fill_region(int fd, struct sshm_region *region)
 {
+	struct tool_progress pr;
 	uint64_t size = sshm_region_size(region), off = 0;
 	size_t want;
 	ssize_t n;
@@ -163,6 +213,7 @@ int tool_fill_region(int fd, struct sshm_region *region)
 	buf = malloc(CHUNK_SIZE);
 	if (!buf)
 		return -ENOMEM;
+	tool_progress_start(&pr, "reading", size);
 	while (off < size) {
 		want = size - off < CHUNK_SIZE ? (size_t)(size - off) : CHUNK_SIZE;
 		n = read(fd, buf, want);
@@ -181,9 +232,11 @@ int tool_fill_region(int fd, struct sshm_region *region)
 		if (r < 0)
 			goto out;
 		off += (uint64_t)n;
+		tool_progress(&pr, off);
 	}
 	r = 0;
 out:
+	tool_progress_end(&pr);
 	free(buf);
 	return r;
 }

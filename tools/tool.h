@@ -55,6 +55,21 @@ int tool_read_all(int fd, void **ret_buf, size_t *ret_len);
  */
 int tool_fill_region(int fd, struct sshm_region *region);
 
+/* A progress line on standard error for jobs of 16 MiB and more, shown
+ * only when standard error is a terminal. */
+struct tool_progress {
+	const char *what;
+	uint64_t total;
+	uint64_t shown;
+	int on;
+};
+void tool_progress_start(struct tool_progress *p, const char *what, uint64_t total);
+void tool_progress(struct tool_progress *p, uint64_t done);
+void tool_progress_end(struct tool_progress *p);
+
+/* tool_write_all() in chunks, with a progress line named @what. */
+int tool_write_progress(int fd, const void *buf, size_t len, const char *what);
+
 /*
  * Writes all @len bytes to @fd, retrying short writes and EINTR.
  * Returns 0 or -errno (-EPIPE when the reader went away).
