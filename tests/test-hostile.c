@@ -340,29 +340,10 @@ static int view_matches(const struct sshm_view *v, uint64_t size, unsigned int s
 	return 1;
 }
 
-/* Mappings of memfds ("/memfd:name (deleted)") in this process. */
-static int memfd_map_count(void)
-{
-	FILE *f = fopen("/proc/self/maps", "re");
-	char line[512];
-	int n = 0;
-
-	ck_assert_ptr_nonnull(f);
-	while (fgets(line, sizeof(line), f))
-		if (strstr(line, "/memfd:"))
-			n++;
-	fclose(f);
-	return n;
-}
-
-/*
- * What "nothing was mapped" compares: every mapping (test_map_count()),
- * except under valgrind, whose own allocator adds and drops mappings of
- * its own in /proc/self/maps at any time: there only memfd mappings count.
- */
+/* Memfd mappings left in this process (see test_map_count()). */
 static int maps_now(void)
 {
-	return test_under_valgrind() ? memfd_map_count() : test_map_count();
+	return test_map_count();
 }
 
 /* ------------------------------------------------------------ the attacker */

@@ -178,6 +178,7 @@ START_TEST(test_pool_region_travels)
 	struct sshm_region *r;
 	struct sshm_view *v;
 	void *p;
+	unsigned long reserves;
 
 	ck_assert_int_eq(sshm_channel_pair(0, &a, &b), 0);
 	ck_assert_int_eq(sshm_pool_new(3 * MiB, 1, SSHM_POOL_MAP | SSHM_POOL_HUGEPAGE, &pool), 0);
@@ -188,8 +189,11 @@ START_TEST(test_pool_region_travels)
 	memset(p, 0x77, 3 * MiB);
 	ck_assert_int_eq(sshm_region_seal(r), 0);
 	ck_assert_int_eq(sshm_channel_send(a, r, NULL, 0), 0);
+	reserves = test_reserved_bytes();
 	ck_assert_int_eq(sshm_channel_recv(b, NULL, &v), 0);
 	ck_assert_uint_eq((uintptr_t)sshm_view_data(v) % (2 * MiB), 0);
+	/* The alignment slack around the view was given back at once. */
+	ck_assert_uint_eq(test_reserved_bytes(), reserves);
 	ck_assert_int_eq(((const unsigned char *)sshm_view_data(v))[3 * MiB - 1], 0x77);
 	sshm_view_unref(v);
 	ck_assert_int_eq(sshm_channel_drain(a), 0);
@@ -223,6 +227,7 @@ START_TEST(test_policy_prefault_populates_view)
 	struct sshm_view *v;
 	void *p;
 	int maps;
+	unsigned long reserves;
 
 	memset(&pol, 0, sizeof(pol));
 	pol.flags = SSHM_POLICY_PREFAULT;
@@ -233,6 +238,7 @@ START_TEST(test_policy_prefault_populates_view)
 	ck_assert_int_eq(sshm_region_seal(r), 0);
 	ck_assert_int_eq(sshm_channel_send(a, r, NULL, 0), 0);
 	maps = test_map_count();
+	reserves = test_reserved_bytes();
 	ck_assert_int_eq(sshm_channel_recv(b, &pol, &v), 0);
 	ck_assert_uint_eq(mapped_pages(sshm_view_data(v)), size / page_size());
 	sshm_view_unref(v);
@@ -241,8 +247,9 @@ START_TEST(test_policy_prefault_populates_view)
 	ck_assert_int_eq(sshm_channel_recv(b, NULL, &v), 0);
 	ck_assert_uint_lt(mapped_pages(sshm_view_data(v)), size / page_size());
 	sshm_view_unref(v);
-	/* Aligning gave back its slack: nothing extra stays mapped. */
+	/* Nothing of the view stays mapped, and aligning gave back its slack. */
 	ck_assert_int_eq(test_map_count(), maps);
+	ck_assert_uint_eq(test_reserved_bytes(), reserves);
 	ck_assert_int_eq(sshm_channel_drain(a), 0);
 	sshm_region_unref(r);
 	sshm_channel_unref(a);

@@ -30,17 +30,39 @@ int test_fd_count(void)
 	return n - 1; /* the DIR's own fd */
 }
 
-int test_map_count(void)
+static int count_maps_with(const char *needle)
 {
 	FILE *f = fopen("/proc/self/maps", "re");
-	int c, n = 0;
+	char line[512];
+	int n = 0;
 
 	ck_assert_ptr_nonnull(f);
-	while ((c = getc(f)) != EOF)
-		if (c == '\n')
-			n++;
+	while (fgets(line, sizeof(line), f))
+		n += strstr(line, needle) != NULL;
 	fclose(f);
 	return n;
+}
+
+int test_map_count(void)
+{
+	return count_maps_with("/memfd:");
+}
+
+unsigned long test_reserved_bytes(void)
+{
+	FILE *f = fopen("/proc/self/maps", "re");
+	char line[512];
+	unsigned long lo, hi, total = 0;
+
+	ck_assert_ptr_nonnull(f);
+	/* "---p 00000000 00:00 0": anonymous, private, no access.  Bytes, not
+	 * lines: the kernel merges adjacent reservations into one. */
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, " ---p 00000000 00:00 0 ") &&
+		    sscanf(line, "%lx-%lx", &lo, &hi) == 2)
+			total += hi - lo;
+	fclose(f);
+	return total;
 }
 
 static int fds_before;

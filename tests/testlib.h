@@ -16,8 +16,15 @@
 #include <sys/types.h>
 
 int test_fd_count(void);
-/* Number of mappings in /proc/self/maps. */
+/*
+ * Mappings of memfds in /proc/self/maps: what a view or a region leaves
+ * mapped.  (Counting every mapping would not do: the sanitizers' allocators
+ * map memory of their own at any time.)
+ */
 int test_map_count(void);
+/* Bytes of anonymous PROT_NONE reservations: what an aligned mapping must
+ * give back. */
+unsigned long test_reserved_bytes(void);
 
 TCase *test_tcase(const char *name);
 
