@@ -12,15 +12,40 @@
 #include "hugepage.h"
 #include "private.h"
 
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22 /* Linux 5.14 */
+#endif
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+/* What MAP_POPULATE would have done; before 5.14, touch every page. */
+static void populate_after_advice(void *p, size_t len, int prot)
+{
+	const int advice = prot & PROT_WRITE ? MADV_POPULATE_WRITE : MADV_POPULATE_READ;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), off;
+	volatile const char *c = p;
+
+	if (madvise(p, len, advice) == 0 || errno != EINVAL)
+		return;
+	for (off = 0; off < len; off += page)
+		(void)c[off];
+}
+
 void *hugepage_map(size_t len, int prot, int flags, int fd, int advise)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	size_t span, head;
+	int populate;
 	uintptr_t base, aligned;
 	void *reserve, *p;
 
 	if (len < HUGEPAGE_SIZE)
 		return mmap(NULL, len, prot, flags, fd, 0);
+	/* MAP_POPULATE would fault the pages in before the advice exists,
+	 * as small pages under the THP mode "advise": populate afterwards. */
+	populate = flags & MAP_POPULATE;
+	flags &= ~MAP_POPULATE;
 
 	/* Reserve len + 2 MiB of address space, map over its aligned part,
 	 * and give back the slack on both sides. */
@@ -47,5 +72,7 @@ void *hugepage_map(size_t len, int prot, int flags, int fd, int advise)
 	/* Advice only: a kernel or mode without THP ignores or refuses it. */
 	if (advise)
 		(void)madvise(p, len, MADV_HUGEPAGE);
+	if (populate)
+		populate_after_advice(p, len, prot);
 	return p;
 }

@@ -10,8 +10,9 @@
  * mmap(2) of @len bytes of @fd at offset 0.  A mapping of at least 2 MiB is
  * placed on a 2 MiB boundary, so a huge folio of the file can be mapped by
  * one PMD entry; @advise also asks for huge pages (MADV_HUGEPAGE, which is
- * what the shmem THP mode "advise" waits for).  MAP_FAILED and errno on
- * failure, like mmap.
+ * what the shmem THP mode "advise" waits for).  MAP_POPULATE in @flags is
+ * honoured after the advice, so populated pages can be huge.  MAP_FAILED
+ * and errno on failure, like mmap.
  */
 void *hugepage_map(size_t len, int prot, int flags, int fd, int advise);
 

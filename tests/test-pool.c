@@ -257,6 +257,37 @@ START_TEST(test_policy_prefault_populates_view)
 }
 END_TEST
 
+/* A view of 2 MiB and more is aligned and advised before it is populated:
+ * MAP_POPULATE alone would fault it in before the advice (small pages under
+ * THP "advise").  Whatever the THP mode, every page must be mapped. */
+START_TEST(test_policy_prefault_large_view)
+{
+	const uint64_t size = 4 * MiB;
+	struct sshm_policy pol;
+	struct sshm_channel *a, *b;
+	struct sshm_region *r;
+	struct sshm_view *v;
+	void *p;
+
+	memset(&pol, 0, sizeof(pol));
+	pol.flags = SSHM_POLICY_PREFAULT;
+	ck_assert_int_eq(sshm_channel_pair(0, &a, &b), 0);
+	ck_assert_int_eq(sshm_region_new(size, 0, &r), 0);
+	ck_assert_int_eq(sshm_region_map(r, &p), 0);
+	memset(p, 9, size);
+	ck_assert_int_eq(sshm_region_seal(r), 0);
+	ck_assert_int_eq(sshm_channel_send(a, r, NULL, 0), 0);
+	ck_assert_int_eq(sshm_channel_recv(b, &pol, &v), 0);
+	ck_assert_uint_eq((uintptr_t)sshm_view_data(v) % (2 * MiB), 0);
+	ck_assert_uint_eq(mapped_pages(sshm_view_data(v)), size / page_size());
+	sshm_view_unref(v);
+	ck_assert_int_eq(sshm_channel_drain(a), 0);
+	sshm_region_unref(r);
+	sshm_channel_unref(a);
+	sshm_channel_unref(b);
+}
+END_TEST
+
 START_TEST(test_channel_inline_max)
 {
 	static char buf[2000];
@@ -316,6 +347,7 @@ static Suite *make_suite(void)
 
 	tc = test_tcase("prefault");
 	tcase_add_test(tc, test_policy_prefault_populates_view);
+	tcase_add_test(tc, test_policy_prefault_large_view);
 	suite_add_tcase(s, tc);
 
 	tc = test_tcase("inline");
