@@ -25,108 +25,6 @@
 
 /* ------------------------------------------------------------ helpers */
 
-#define assert_ok(expr)                                                      \
-	do {                                                                 \
-		int r_ = (expr);                                             \
-		ck_assert_msg(r_ >= 0, "%s: got %d (%s)", #expr, r_,         \
-			      sshm_strerror(r_));                            \
-	} while (0)
-
-#define assert_err(expr, err)                                                \
-	do {                                                                 \
-		int r_ = (expr), e_ = (err);                                 \
-		ck_assert_msg(r_ == e_, "%s: expected %d (%s), got %d (%s)", \
-			      #expr, e_, sshm_strerror(e_), r_,              \
-			      sshm_strerror(r_));                            \
-	} while (0)
-
-/* The byte at @off of payload number @seed: never constant over a page. */
-static uint8_t pattern_byte(unsigned int seed, uint64_t off)
-{
-	return (uint8_t)(seed * 131u + off * 7u + (off >> 12) * 13u + 1u);
-}
-
-static void pattern_fill(void *buf, uint64_t len, unsigned int seed)
-{
-	uint8_t *p = buf;
-	uint64_t i;
-
-	for (i = 0; i < len; i++)
-		p[i] = pattern_byte(seed, i);
-}
-
-/* Offset of the first byte that differs from the pattern, -1 if none. */
-static int64_t pattern_check(const void *buf, uint64_t len, unsigned int seed)
-{
-	const uint8_t *p = buf;
-	uint64_t i;
-
-	for (i = 0; i < len; i++)
-		if (p[i] != pattern_byte(seed, i))
-			return (int64_t)i;
-	return -1;
-}
-
-/* A sealed region of @size bytes holding pattern @seed; NULL on failure
- * (no ck_assert: also used in forked children). */
-static struct sshm_region *region_make(uint64_t size, unsigned int seed)
-{
-	struct sshm_region *r = NULL;
-	void *p;
-
-	if (sshm_region_new(size, 0, &r) < 0)
-		return NULL;
-	if (sshm_region_map(r, &p) < 0)
-		return sshm_region_unref(r);
-	pattern_fill(p, size, seed);
-	if (sshm_region_seal(r) < 0)
-		return sshm_region_unref(r);
-	return r;
-}
-
-static struct sshm_region *region_make_checked(uint64_t size, unsigned int seed)
-{
-	struct sshm_region *r = region_make(size, seed);
-
-	ck_assert_msg(r != NULL, "could not make a sealed region of %llu bytes",
-		      (unsigned long long)size);
-	return r;
-}
-
-static void pair_make(unsigned int flags, struct sshm_channel **a,
-		      struct sshm_channel **b)
-{
-	*a = *b = NULL;
-	assert_ok(sshm_channel_pair(flags, a, b));
-	ck_assert_ptr_nonnull(*a);
-	ck_assert_ptr_nonnull(*b);
-	ck_assert_ptr_ne(*a, *b);
-}
-
-static void view_check_pattern(const struct sshm_view *v, uint64_t size,
-			       unsigned int seed)
-{
-	int64_t bad;
-
-	ck_assert_uint_eq(sshm_view_size(v), size);
-	ck_assert_ptr_nonnull(sshm_view_data(v));
-	bad = pattern_check(sshm_view_data(v), size, seed);
-	ck_assert_msg(bad < 0, "byte %lld of a %llu-byte view differs", (long long)bad,
-		      (unsigned long long)size);
-}
-
-/* poll(2) one fd; returns revents, 0 on timeout. */
-static int poll_one(int fd, short events, int timeout_ms)
-{
-	struct pollfd p = { .fd = fd, .events = events };
-	int r;
-
-	do
-		r = poll(&p, 1, timeout_ms);
-	while (r < 0 && errno == EINTR);
-	return r > 0 ? p.revents : r;
-}
-
 /* On a non-blocking producer: let the channel read pending RELEASEs. */
 static void collect_releases(struct sshm_channel *ch)
 {
@@ -135,17 +33,6 @@ static void collect_releases(struct sshm_channel *ch)
 	assert_err(sshm_channel_recv(ch, NULL, &v), -EAGAIN);
 	ck_assert_ptr_null(v);
 }
-
-/* Child-side checks: no ck_assert in a forked child, a distinct exit code
- * per failed step and a line on stderr saying which. */
-#define CHILD_CHECK(cond, code)                                              \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			fprintf(stderr, "child %d: %s:%d: %s failed\n",      \
-				(int)getpid(), __FILE__, __LINE__, #cond);   \
-			return (code);                                       \
-		}                                                            \
-	} while (0)
 
 /* The test must not depend on how the harness left SIGPIPE. */
 static void sigpipe_default(void)
@@ -169,13 +56,13 @@ START_TEST(test_channel_send_region_roundtrip)
 	const void *m;
 	size_t mlen = 12345;
 
-	pair_make(0, &a, &b);
-	r = region_make_checked(3 * 4096 + 123, 7);
+	test_pair_make(0, &a, &b);
+	r = test_region_pattern_checked(3 * 4096 + 123, 7);
 	assert_ok(sshm_channel_send(a, r, meta, sizeof(meta)));
 	assert_ok(sshm_channel_recv(b, NULL, &v));
 	ck_assert_ptr_nonnull(v);
 
-	view_check_pattern(v, 3 * 4096 + 123, 7);
+	test_view_check_pattern(v, 3 * 4096 + 123, 7);
 	ck_assert_int_eq(sshm_view_is_region(v), 1);
 	ck_assert_int_ge(sshm_view_fd(v), 0);
 	m = sshm_view_meta(v, &mlen);
@@ -202,15 +89,15 @@ START_TEST(test_channel_send_region_write_filled)
 	uint8_t *buf = malloc(size);
 
 	ck_assert_ptr_nonnull(buf);
-	pattern_fill(buf, size, 3);
-	pair_make(0, &a, &b);
+	test_pattern_fill(buf, size, 3);
+	test_pair_make(0, &a, &b);
 	assert_ok(sshm_region_new(size, 0, &r));
 	assert_ok(sshm_region_write(r, 0, buf, 50000));
 	assert_ok(sshm_region_write(r, 50000, buf + 50000, size - 50000));
 	assert_ok(sshm_region_seal(r));
 	assert_ok(sshm_channel_send(a, r, NULL, 0));
 	assert_ok(sshm_channel_recv(b, NULL, &v));
-	view_check_pattern(v, size, 3);
+	test_view_check_pattern(v, size, 3);
 	ck_assert_ptr_null(sshm_view_meta(v, &mlen));
 	ck_assert_uint_eq(mlen, 0);
 
@@ -230,8 +117,8 @@ START_TEST(test_channel_send_bytes_inline)
 	size_t mlen = 0;
 	const void *m;
 
-	pattern_fill(buf, sizeof(buf), 11);
-	pair_make(0, &a, &b);
+	test_pattern_fill(buf, sizeof(buf), 11);
+	test_pair_make(0, &a, &b);
 	assert_ok(sshm_channel_send_bytes(a, buf, sizeof(buf), "hdr", 3));
 	/* Nothing is in flight for an inline payload. */
 	ck_assert_uint_eq(sshm_channel_inflight(a), 0);
@@ -240,7 +127,7 @@ START_TEST(test_channel_send_bytes_inline)
 	ck_assert_int_eq(sshm_view_is_region(v), 0);
 	ck_assert_int_eq(sshm_view_fd(v), -1);
 	ck_assert_uint_eq(sshm_view_seals(v), 0);
-	view_check_pattern(v, sizeof(buf), 11);
+	test_view_check_pattern(v, sizeof(buf), 11);
 	m = sshm_view_meta(v, &mlen);
 	ck_assert_uint_eq(mlen, 3);
 	ck_assert_mem_eq(m, "hdr", 3);
@@ -259,12 +146,12 @@ START_TEST(test_channel_send_bytes_inline_max)
 	uint8_t *buf = malloc(SSHM_INLINE_MAX);
 
 	ck_assert_ptr_nonnull(buf);
-	pattern_fill(buf, SSHM_INLINE_MAX, 12);
-	pair_make(0, &a, &b);
+	test_pattern_fill(buf, SSHM_INLINE_MAX, 12);
+	test_pair_make(0, &a, &b);
 	assert_ok(sshm_channel_send_bytes(a, buf, SSHM_INLINE_MAX, NULL, 0));
 	assert_ok(sshm_channel_recv(b, NULL, &v));
 	ck_assert_int_eq(sshm_view_is_region(v), 0);
-	view_check_pattern(v, SSHM_INLINE_MAX, 12);
+	test_view_check_pattern(v, SSHM_INLINE_MAX, 12);
 
 	sshm_view_unref(v);
 	sshm_channel_unref(a);
@@ -282,8 +169,8 @@ START_TEST(test_channel_send_bytes_region)
 	size_t mlen = 0;
 
 	ck_assert_ptr_nonnull(buf);
-	pattern_fill(buf, size, 13);
-	pair_make(SSHM_CHANNEL_NONBLOCK, &a, &b);
+	test_pattern_fill(buf, size, 13);
+	test_pair_make(SSHM_CHANNEL_NONBLOCK, &a, &b);
 	assert_ok(sshm_channel_send_bytes(a, buf, size, "m", 1));
 	/* The caller's buffer may be reused at once: it was copied. */
 	memset(buf, 0, size);
@@ -292,7 +179,7 @@ START_TEST(test_channel_send_bytes_region)
 
 	ck_assert_int_eq(sshm_view_is_region(v), 1);
 	ck_assert_int_ge(sshm_view_fd(v), 0);
-	view_check_pattern(v, size, 13);
+	test_view_check_pattern(v, size, 13);
 	ck_assert_mem_eq(sshm_view_meta(v, &mlen), "m", 1);
 	ck_assert_uint_eq(mlen, 1);
 
@@ -313,7 +200,7 @@ START_TEST(test_channel_send_bytes_empty)
 	struct sshm_channel *a, *b;
 	struct sshm_view *v = NULL;
 
-	pair_make(0, &a, &b);
+	test_pair_make(0, &a, &b);
 	assert_ok(sshm_channel_send_bytes(a, &dummy, 0, NULL, 0));
 	assert_ok(sshm_channel_recv(b, NULL, &v));
 	ck_assert_int_eq(sshm_view_is_region(v), 0);
@@ -335,9 +222,9 @@ START_TEST(test_channel_meta_max_accepted)
 	uint8_t meta[SSHM_META_MAX];
 	size_t mlen = 0;
 
-	pattern_fill(meta, sizeof(meta), 21);
-	pair_make(0, &a, &b);
-	r = region_make_checked(4096, 1);
+	test_pattern_fill(meta, sizeof(meta), 21);
+	test_pair_make(0, &a, &b);
+	r = test_region_pattern_checked(4096, 1);
 	assert_ok(sshm_channel_send(a, r, meta, SSHM_META_MAX));
 	assert_ok(sshm_channel_send_bytes(a, "abc", 3, meta, SSHM_META_MAX));
 
@@ -365,7 +252,7 @@ START_TEST(test_channel_send_unsealed)
 	struct sshm_region *r;
 	struct sshm_view *v = NULL;
 
-	pair_make(SSHM_CHANNEL_NONBLOCK, &a, &b);
+	test_pair_make(SSHM_CHANNEL_NONBLOCK, &a, &b);
 	assert_ok(sshm_region_new(4096, 0, &r));
 	assert_ok(sshm_region_write(r, 0, "abc", 3));
 	assert_err(sshm_channel_send(a, r, NULL, 0), -SSHM_ENOTSEALED);
@@ -394,8 +281,8 @@ START_TEST(test_channel_send_meta_too_long)
 	struct sshm_region *r;
 	struct sshm_view *v = NULL;
 
-	pair_make(SSHM_CHANNEL_NONBLOCK, &a, &b);
-	r = region_make_checked(4096, 2);
+	test_pair_make(SSHM_CHANNEL_NONBLOCK, &a, &b);
+	r = test_region_pattern_checked(4096, 2);
 	assert_err(sshm_channel_send(a, r, meta, SSHM_META_MAX + 1), -EINVAL);
 	assert_err(sshm_channel_send(a, r, meta, (size_t)-1), -EINVAL);
 	assert_err(sshm_channel_send_bytes(a, "x", 1, meta, SSHM_META_MAX + 1), -EINVAL);
@@ -417,8 +304,8 @@ START_TEST(test_channel_send_invalid_args)
 	struct sshm_region *r;
 	struct sshm_view *v = NULL;
 
-	pair_make(SSHM_CHANNEL_NONBLOCK, &a, &b);
-	r = region_make_checked(4096, 2);
+	test_pair_make(SSHM_CHANNEL_NONBLOCK, &a, &b);
+	r = test_region_pattern_checked(4096, 2);
 	assert_err(sshm_channel_send(NULL, r, NULL, 0), -EINVAL);
 	assert_err(sshm_channel_send(a, NULL, NULL, 0), -EINVAL);
 	assert_err(sshm_channel_send(a, r, NULL, 5), -EINVAL);
@@ -452,7 +339,7 @@ START_TEST(test_channel_recv_bad_policy)
 	struct sshm_policy pol;
 	struct sshm_view *v = NULL;
 
-	pair_make(SSHM_CHANNEL_NONBLOCK, &a, &b);
+	test_pair_make(SSHM_CHANNEL_NONBLOCK, &a, &b);
 	assert_ok(sshm_channel_send_bytes(a, "abc", 3, NULL, 0));
 	memset(&pol, 0, sizeof(pol));
 	pol.reserved[2] = 1;
@@ -482,8 +369,8 @@ START_TEST(test_channel_fanout_same_channel)
 	struct stat st[3];
 	int i;
 
-	pair_make(SSHM_CHANNEL_NONBLOCK, &a, &b);
-	r = region_make_checked(5 * 4096, 4);
+	test_pair_make(SSHM_CHANNEL_NONBLOCK, &a, &b);
+	r = test_region_pattern_checked(5 * 4096, 4);
 	for (i = 0; i < 3; i++) {
 		assert_ok(sshm_channel_send(a, r, &i, sizeof(i)));
 		ck_assert_uint_eq(sshm_channel_inflight(a), (unsigned int)i + 1);
@@ -495,7 +382,7 @@ START_TEST(test_channel_fanout_same_channel)
 		size_t mlen = 0;
 
 		assert_ok(sshm_channel_recv(b, NULL, &v[i]));
-		view_check_pattern(v[i], 5 * 4096, 4);
+		test_view_check_pattern(v[i], 5 * 4096, 4);
 		ck_assert_mem_eq(sshm_view_meta(v[i], &mlen), &i, sizeof(i));
 		ck_assert_int_eq(fstat(sshm_view_fd(v[i]), &st[i]), 0);
 	}
@@ -523,9 +410,9 @@ START_TEST(test_channel_fanout_two_channels)
 	struct sshm_view *v1 = NULL, *v2 = NULL;
 	struct stat s1, s2;
 
-	pair_make(SSHM_CHANNEL_NONBLOCK, &a1, &b1);
-	pair_make(SSHM_CHANNEL_NONBLOCK, &a2, &b2);
-	r = region_make_checked(70000, 5);
+	test_pair_make(SSHM_CHANNEL_NONBLOCK, &a1, &b1);
+	test_pair_make(SSHM_CHANNEL_NONBLOCK, &a2, &b2);
+	r = test_region_pattern_checked(70000, 5);
 	assert_ok(sshm_channel_send(a1, r, "one", 3));
 	assert_ok(sshm_channel_send(a2, r, "two", 3));
 	ck_assert_uint_eq(sshm_channel_inflight(a1), 1);
@@ -533,8 +420,8 @@ START_TEST(test_channel_fanout_two_channels)
 
 	assert_ok(sshm_channel_recv(b1, NULL, &v1));
 	assert_ok(sshm_channel_recv(b2, NULL, &v2));
-	view_check_pattern(v1, 70000, 5);
-	view_check_pattern(v2, 70000, 5);
+	test_view_check_pattern(v1, 70000, 5);
+	test_view_check_pattern(v2, 70000, 5);
 	ck_assert_int_eq(fstat(sshm_view_fd(v1), &s1), 0);
 	ck_assert_int_eq(fstat(sshm_view_fd(v2), &s2), 0);
 	ck_assert(s1.st_ino == s2.st_ino && s1.st_dev == s2.st_dev);
@@ -565,9 +452,9 @@ START_TEST(test_channel_inflight_recv_nonblock)
 	struct sshm_region *r1, *r2;
 	struct sshm_view *v1 = NULL, *v2 = NULL;
 
-	pair_make(SSHM_CHANNEL_NONBLOCK, &a, &b);
-	r1 = region_make_checked(4096, 1);
-	r2 = region_make_checked(8192, 2);
+	test_pair_make(SSHM_CHANNEL_NONBLOCK, &a, &b);
+	r1 = test_region_pattern_checked(4096, 1);
+	r2 = test_region_pattern_checked(8192, 2);
 	ck_assert_uint_eq(sshm_channel_inflight(a), 0);
 	assert_ok(sshm_channel_send(a, r1, NULL, 0));
 	ck_assert_uint_eq(sshm_channel_inflight(a), 1);
@@ -604,8 +491,8 @@ START_TEST(test_channel_inflight_drain)
 	struct sshm_region *r;
 	struct sshm_view *v1 = NULL, *v2 = NULL;
 
-	pair_make(0, &a, &b);
-	r = region_make_checked(4096, 1);
+	test_pair_make(0, &a, &b);
+	r = test_region_pattern_checked(4096, 1);
 	assert_ok(sshm_channel_send(a, r, NULL, 0));
 	assert_ok(sshm_channel_send(a, r, NULL, 0));
 	ck_assert_uint_eq(sshm_channel_inflight(a), 2);
@@ -637,8 +524,8 @@ START_TEST(test_channel_inflight_flush)
 	struct sshm_region *r;
 	struct sshm_view *v = NULL;
 
-	pair_make(0, &a, &b);
-	r = region_make_checked(4096, 1);
+	test_pair_make(0, &a, &b);
+	r = test_region_pattern_checked(4096, 1);
 	assert_ok(sshm_channel_send(a, r, NULL, 0));
 	assert_ok(sshm_channel_send(a, r, NULL, 0));
 	/* Nothing released yet: flush must return, not wait. */
@@ -671,8 +558,8 @@ START_TEST(test_channel_drain_nonblock)
 	struct sshm_region *r;
 	struct sshm_view *v = NULL, *d = NULL;
 
-	pair_make(SSHM_CHANNEL_NONBLOCK, &a, &b);
-	r = region_make_checked(4096, 1);
+	test_pair_make(SSHM_CHANNEL_NONBLOCK, &a, &b);
+	r = test_region_pattern_checked(4096, 1);
 	assert_err(sshm_channel_drain(a), 0);
 	assert_ok(sshm_channel_send(a, r, NULL, 0));
 	/* In flight, nothing to read yet. */
@@ -713,8 +600,8 @@ START_TEST(test_channel_window_full_eagain)
 	uint8_t *big = calloc(1, 2 * SSHM_INLINE_MAX);
 	unsigned int i;
 
-	pair_make(SSHM_CHANNEL_NONBLOCK, &a, &b);
-	r = region_make_checked(4096, 9);
+	test_pair_make(SSHM_CHANNEL_NONBLOCK, &a, &b);
+	r = test_region_pattern_checked(4096, 9);
 	for (i = 0; i < SSHM_WINDOW_DEFAULT; i++)
 		assert_ok(sshm_channel_send(a, r, &i, sizeof(i)));
 	ck_assert_uint_eq(sshm_channel_inflight(a), SSHM_WINDOW_DEFAULT);
@@ -731,9 +618,9 @@ START_TEST(test_channel_window_full_eagain)
 	/* The consumer takes and drops one: one slot frees up, and send itself
 	 * collects the release. */
 	assert_ok(sshm_channel_recv(b, NULL, &v));
-	view_check_pattern(v, 4096, 9);
+	test_view_check_pattern(v, 4096, 9);
 	sshm_view_unref(v);
-	ck_assert_int_gt(poll_one(sshm_channel_fd(a), POLLIN, 5000) & POLLIN, 0);
+	ck_assert_int_gt(test_poll_one(sshm_channel_fd(a), POLLIN, 5000) & POLLIN, 0);
 	assert_ok(sshm_channel_send(a, r, &i, sizeof(i)));
 	ck_assert_uint_eq(sshm_channel_inflight(a), SSHM_WINDOW_DEFAULT);
 	assert_err(sshm_channel_send(a, r, &i, sizeof(i)), -EAGAIN);
@@ -752,7 +639,7 @@ START_TEST(test_channel_recv_after_peer_gone)
 	struct sshm_channel *a, *b;
 	struct sshm_view *v = NULL;
 
-	pair_make(0, &a, &b);
+	test_pair_make(0, &a, &b);
 	a = sshm_channel_unref(a);
 	assert_err(sshm_channel_recv(b, NULL, &v), -EPIPE);
 	assert_err(sshm_channel_recv(b, NULL, &v), -EPIPE);
@@ -768,8 +655,8 @@ START_TEST(test_channel_recv_data_then_eof)
 	struct sshm_region *r;
 	struct sshm_view *v1 = NULL, *v2 = NULL;
 
-	pair_make(SSHM_CHANNEL_NONBLOCK, &a, &b);
-	r = region_make_checked(3 * 4096, 8);
+	test_pair_make(SSHM_CHANNEL_NONBLOCK, &a, &b);
+	r = test_region_pattern_checked(3 * 4096, 8);
 	assert_ok(sshm_channel_send(a, r, NULL, 0));
 	assert_ok(sshm_channel_send_bytes(a, "bye", 3, NULL, 0));
 	/* Keep the region (and so the announced fd) open: in one process a
@@ -778,7 +665,7 @@ START_TEST(test_channel_recv_data_then_eof)
 	a = sshm_channel_unref(a);
 
 	assert_ok(sshm_channel_recv(b, NULL, &v1));
-	view_check_pattern(v1, 3 * 4096, 8);
+	test_view_check_pattern(v1, 3 * 4096, 8);
 	assert_ok(sshm_channel_recv(b, NULL, &v2));
 	ck_assert_mem_eq(sshm_view_data(v2), "bye", 3);
 	assert_err(sshm_channel_recv(b, NULL, &v1), -EPIPE);
@@ -799,7 +686,7 @@ static int child_send_after_peer_gone(void *arg)
 
 	sigpipe_default();
 	CHILD_CHECK(sshm_channel_pair(nonblock, &a, &b) == 0, 10);
-	r = region_make(4096, 1);
+	r = test_region_pattern(4096, 1);
 	CHILD_CHECK(r != NULL, 11);
 	sshm_channel_unref(b);
 
@@ -845,7 +732,7 @@ static int child_release_after_peer_gone(void *arg)
 	sigpipe_default();
 	fds = test_fd_count();
 	CHILD_CHECK(sshm_channel_pair(0, &a, &b) == 0, 10);
-	r = region_make(4096, 1);
+	r = test_region_pattern(4096, 1);
 	CHILD_CHECK(r != NULL, 11);
 	CHILD_CHECK(sshm_channel_send(a, r, NULL, 0) == 0, 12);
 	CHILD_CHECK(sshm_channel_recv(b, NULL, &v) == 0, 13);
@@ -874,14 +761,15 @@ static void exchange(struct sshm_channel *x, struct sshm_channel *y)
 	int i;
 
 	for (i = 0; i < 2; i++) {
-		struct sshm_region *r = region_make_checked(10000 + (uint64_t)i, 30 + i);
+		struct sshm_region *r;
 		struct sshm_view *v = NULL;
 
+		r = test_region_pattern_checked(10000 + (uint64_t)i, 30 + i);
 		assert_ok(sshm_channel_send(from[i], r, "r", 1));
 		assert_ok(sshm_channel_send_bytes(from[i], &i, sizeof(i), NULL, 0));
 		assert_ok(sshm_channel_recv(to[i], NULL, &v));
 		ck_assert_int_eq(sshm_view_is_region(v), 1);
-		view_check_pattern(v, 10000 + (uint64_t)i, 30 + i);
+		test_view_check_pattern(v, 10000 + (uint64_t)i, 30 + i);
 		v = sshm_view_unref(v);
 		assert_ok(sshm_channel_recv(to[i], NULL, &v));
 		ck_assert_int_eq(sshm_view_is_region(v), 0);
@@ -972,7 +860,7 @@ START_TEST(test_channel_listener_path)
 
 	/* connect() does not wait for accept(). */
 	assert_ok(sshm_channel_connect(path, 0, &c));
-	ck_assert_int_ne(poll_one(sshm_listener_fd(l), POLLIN, 5000) & POLLIN, 0);
+	ck_assert_int_ne(test_poll_one(sshm_listener_fd(l), POLLIN, 5000) & POLLIN, 0);
 	assert_ok(sshm_listener_accept(l, 0, &s));
 	exchange(c, s);
 
@@ -1082,10 +970,10 @@ START_TEST(test_channel_listener_nonblock_accept)
 	assert_ok(sshm_listener_new(name, SSHM_CHANNEL_NONBLOCK, &l));
 	assert_err(sshm_listener_accept(l, 0, &s), -EAGAIN);
 	ck_assert_ptr_null(s);
-	ck_assert_int_eq(poll_one(sshm_listener_fd(l), POLLIN, 0), 0);
+	ck_assert_int_eq(test_poll_one(sshm_listener_fd(l), POLLIN, 0), 0);
 
 	assert_ok(sshm_channel_connect(name, 0, &c));
-	ck_assert_int_ne(poll_one(sshm_listener_fd(l), POLLIN, 5000) & POLLIN, 0);
+	ck_assert_int_ne(test_poll_one(sshm_listener_fd(l), POLLIN, 5000) & POLLIN, 0);
 	/* accept()'s own flags apply to the new channel. */
 	assert_ok(sshm_listener_accept(l, SSHM_CHANNEL_NONBLOCK, &s));
 	collect_releases(s); /* non-blocking: nothing to read yet */
@@ -1267,7 +1155,7 @@ START_TEST(test_channel_recv_nonblock_empty)
 	struct sshm_channel *a, *b;
 	struct sshm_view *v = NULL;
 
-	pair_make(SSHM_CHANNEL_NONBLOCK, &a, &b);
+	test_pair_make(SSHM_CHANNEL_NONBLOCK, &a, &b);
 	assert_err(sshm_channel_recv(b, NULL, &v), -EAGAIN);
 	assert_err(sshm_channel_recv(b, NULL, &v), -EAGAIN);
 	assert_err(sshm_channel_recv(a, NULL, &v), -EAGAIN);
@@ -1290,24 +1178,24 @@ START_TEST(test_channel_fd_pollable)
 	struct sshm_view *v = NULL;
 	int fd;
 
-	pair_make(SSHM_CHANNEL_NONBLOCK, &a, &b);
+	test_pair_make(SSHM_CHANNEL_NONBLOCK, &a, &b);
 	fd = sshm_channel_fd(b);
 	ck_assert_int_ge(fd, 0);
 	/* The peer's HELLO is pending; after reading it nothing is. */
 	assert_err(sshm_channel_recv(b, NULL, &v), -EAGAIN);
-	ck_assert_int_eq(poll_one(fd, POLLIN, 0), 0);
+	ck_assert_int_eq(test_poll_one(fd, POLLIN, 0), 0);
 
-	r = region_make_checked(4096, 1);
+	r = test_region_pattern_checked(4096, 1);
 	assert_ok(sshm_channel_send(a, r, NULL, 0));
-	ck_assert_int_ne(poll_one(fd, POLLIN, 5000) & POLLIN, 0);
+	ck_assert_int_ne(test_poll_one(fd, POLLIN, 5000) & POLLIN, 0);
 	assert_ok(sshm_channel_recv(b, NULL, &v));
-	ck_assert_int_eq(poll_one(fd, POLLIN, 0), 0);
+	ck_assert_int_eq(test_poll_one(fd, POLLIN, 0), 0);
 
 	/* The producer's fd turns readable when the release arrives. */
 	collect_releases(a);
-	ck_assert_int_eq(poll_one(sshm_channel_fd(a), POLLIN, 0), 0);
+	ck_assert_int_eq(test_poll_one(sshm_channel_fd(a), POLLIN, 0), 0);
 	sshm_view_unref(v);
-	ck_assert_int_ne(poll_one(sshm_channel_fd(a), POLLIN, 5000) & POLLIN, 0);
+	ck_assert_int_ne(test_poll_one(sshm_channel_fd(a), POLLIN, 5000) & POLLIN, 0);
 	collect_releases(a);
 	ck_assert_uint_eq(sshm_channel_inflight(a), 0);
 
@@ -1330,7 +1218,7 @@ START_TEST(test_channel_fds_cloexec)
 	struct sshm_listener *l = NULL;
 	char name[64];
 
-	pair_make(0, &a, &b);
+	test_pair_make(0, &a, &b);
 	assert_cloexec(sshm_channel_fd(a));
 	assert_cloexec(sshm_channel_fd(b));
 
@@ -1376,7 +1264,7 @@ struct fork_ctx {
 
 static int wait_readable(struct sshm_channel *ch)
 {
-	return poll_one(sshm_channel_fd(ch), POLLIN, 10000) > 0 ? 0 : -1;
+	return test_poll_one(sshm_channel_fd(ch), POLLIN, 10000) > 0 ? 0 : -1;
 }
 
 /* Non-blocking producer: EAGAIN means wait for a release (window full) or
@@ -1390,7 +1278,7 @@ static int child_producer_nonblock(void *arg)
 
 	ctx->b = sshm_channel_unref(ctx->b);
 	for (i = 0; i < FORK_N; i++) {
-		struct sshm_region *reg = region_make(fork_size(i), i);
+		struct sshm_region *reg = test_region_pattern(fork_size(i), i);
 		int spins = 0;
 
 		CHILD_CHECK(reg != NULL, 10);
@@ -1406,7 +1294,7 @@ static int child_producer_nonblock(void *arg)
 			CHILD_CHECK(++spins < 100000, 12);
 			ev = sshm_channel_inflight(ctx->a) >= SSHM_WINDOW_DEFAULT ? POLLIN
 										   : POLLOUT;
-			CHILD_CHECK(poll_one(sshm_channel_fd(ctx->a), ev, 10000) > 0, 13);
+			CHILD_CHECK(test_poll_one(sshm_channel_fd(ctx->a), ev, 10000) > 0, 13);
 			if (ev == POLLIN) {
 				r = sshm_channel_recv(ctx->a, NULL, &v);
 				/* Only releases come this way. */
@@ -1435,7 +1323,7 @@ static void parent_check_message(struct sshm_view *v, unsigned int i)
 	ck_assert_uint_eq(mlen, sizeof(i));
 	ck_assert_mem_eq(m, &i, sizeof(i));
 	ck_assert_int_eq(sshm_view_is_region(v), 1);
-	view_check_pattern(v, fork_size(i), i);
+	test_view_check_pattern(v, fork_size(i), i);
 }
 
 START_TEST(test_channel_fork_100_regions_nonblock)
@@ -1446,7 +1334,7 @@ START_TEST(test_channel_fork_100_regions_nonblock)
 	pid_t pid;
 	int r;
 
-	pair_make(SSHM_CHANNEL_NONBLOCK, &ctx.a, &ctx.b);
+	test_pair_make(SSHM_CHANNEL_NONBLOCK, &ctx.a, &ctx.b);
 	pid = test_fork(child_producer_nonblock, &ctx);
 	ctx.a = sshm_channel_unref(ctx.a);
 
@@ -1460,11 +1348,11 @@ START_TEST(test_channel_fork_100_regions_nonblock)
 	}
 	/* Releases that did not fit into the socket yet. */
 	while ((r = sshm_channel_flush(ctx.b)) > 0)
-		ck_assert_int_gt(poll_one(sshm_channel_fd(ctx.b), POLLOUT, 10000), 0);
+		ck_assert_int_gt(test_poll_one(sshm_channel_fd(ctx.b), POLLOUT, 10000), 0);
 	assert_ok(r);
 	test_wait(pid, 0);
 	/* The child is gone after it saw every release. */
-	ck_assert_int_ne(poll_one(sshm_channel_fd(ctx.b), POLLIN, 5000), 0);
+	ck_assert_int_ne(test_poll_one(sshm_channel_fd(ctx.b), POLLIN, 5000), 0);
 	assert_err(sshm_channel_recv(ctx.b, NULL, &v), -EPIPE);
 	sshm_channel_unref(ctx.b);
 }
@@ -1481,7 +1369,7 @@ static int child_producer_blocking(void *arg)
 
 	ctx->b = sshm_channel_unref(ctx->b);
 	for (i = 0; i < FORK_N; i++) {
-		struct sshm_region *reg = region_make(fork_size(i), i);
+		struct sshm_region *reg = test_region_pattern(fork_size(i), i);
 
 		CHILD_CHECK(reg != NULL, 20);
 		r = sshm_channel_send(ctx->a, reg, &i, sizeof(i));
@@ -1519,7 +1407,7 @@ START_TEST(test_channel_fork_100_regions_blocking)
 	unsigned int i;
 	pid_t pid;
 
-	pair_make(0, &ctx.a, &ctx.b);
+	test_pair_make(0, &ctx.a, &ctx.b);
 	pid = test_fork(child_producer_blocking, &ctx);
 	ctx.a = sshm_channel_unref(ctx.a);
 
@@ -1528,7 +1416,7 @@ START_TEST(test_channel_fork_100_regions_blocking)
 		assert_ok(sshm_channel_recv(ctx.b, NULL, &held[i]));
 		parent_check_message(held[i], i);
 	}
-	ck_assert_msg(poll_one(sshm_channel_fd(ctx.b), POLLIN, 300) == 0,
+	ck_assert_msg(test_poll_one(sshm_channel_fd(ctx.b), POLLIN, 300) == 0,
 		      "the child sent more than a window without any release");
 	for (i = 0; i < SSHM_WINDOW_DEFAULT; i++) {
 		/* Still intact after the producer had time to misbehave. */

@@ -39,9 +39,6 @@
 #ifndef F_SEAL_FUTURE_WRITE
 #define F_SEAL_FUTURE_WRITE 0x0010
 #endif
-#ifndef MFD_HUGETLB
-#define MFD_HUGETLB 0x0004U
-#endif
 #ifndef FALLOC_FL_KEEP_SIZE
 #define FALLOC_FL_KEEP_SIZE 0x01
 #endif
@@ -51,171 +48,13 @@
 
 #define SEALS_ALL (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL)
 
-/* ------------------------------------------------------------ assertions */
-
-#define assert_ok(expr)                                                      \
-	do {                                                                 \
-		int r_ = (expr);                                             \
-		ck_assert_msg(r_ >= 0, "%s: got %d (%s)", #expr, r_,         \
-			      sshm_strerror(r_));                            \
-	} while (0)
-
-#define assert_err(expr, err)                                                \
-	do {                                                                 \
-		int r_ = (expr), e_ = (err);                                 \
-		ck_assert_msg(r_ == e_, "%s: expected %d (%s), got %d (%s)", \
-			      #expr, e_, sshm_strerror(e_), r_,              \
-			      sshm_strerror(r_));                            \
-	} while (0)
-
-#define CHILD_CHECK(cond, code)                                              \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			fprintf(stderr, "child %d: %s:%d: %s failed\n",      \
-				(int)getpid(), __FILE__, __LINE__, #cond);   \
-			return (code);                                       \
-		}                                                            \
-	} while (0)
-
 /* ------------------------------------------------------------ wire, by hand */
 
-#define W_MAGIC   0x4d485353u
-#define W_HELLO   1
-#define W_REGION  2
-#define W_INLINE  3
-#define W_RELEASE 4
-#define W_PACKET_MAX (16 + 4096 + 65536)
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)v);
-	put32(p + 4, (uint32_t)(v >> 32));
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
-}
-
-static void w_common(uint8_t *b, uint8_t type)
-{
-	put32(b, W_MAGIC);
-	b[4] = 1;
-	b[5] = type;
-	b[6] = 0;
-	b[7] = 0;
-}
-
-static size_t w_hello(uint8_t *b, uint32_t window)
-{
-	w_common(b, W_HELLO);
-	put32(b + 8, window);
-	put32(b + 12, 65536);
-	put64(b + 16, 0);
-	put32(b + 24, 4096);
-	put32(b + 28, 0);
-	return 32;
-}
-
-static size_t w_region(uint8_t *b, uint64_t id, uint64_t size, int32_t announced,
-		       const void *meta, uint32_t meta_len)
-{
-	w_common(b, W_REGION);
-	put64(b + 8, id);
-	put64(b + 16, size);
-	put32(b + 24, (uint32_t)announced);
-	put32(b + 28, meta_len);
-	if (meta_len)
-		memcpy(b + 32, meta, meta_len);
-	return 32 + meta_len;
-}
-
-static size_t w_inline(uint8_t *b, const void *data, uint32_t len)
-{
-	w_common(b, W_INLINE);
-	put32(b + 8, 0);
-	put32(b + 12, len);
-	if (len)
-		memcpy(b + 16, data, len);
-	return 16 + len;
-}
-
-static size_t w_release(uint8_t *b, const uint64_t *ids, uint32_t count)
-{
-	uint32_t i;
-
-	w_common(b, W_RELEASE);
-	put32(b + 8, count);
-	put32(b + 12, 0);
-	for (i = 0; i < count; i++)
-		put64(b + 16 + 8 * i, ids[i]);
-	return 16 + 8 * (size_t)count;
-}
-
-/* One packet carrying @nfds fds (0..4) in one SCM_RIGHTS. */
-static int raw_sendv(int sock, const void *buf, size_t len, const int *fds, int nfds)
-{
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(4 * sizeof(int))];
-	} ctl;
-	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-
-	if (nfds > 0) {
-		struct cmsghdr *c;
-
-		memset(&ctl, 0, sizeof(ctl));
-		msg.msg_control = ctl.buf;
-		msg.msg_controllen = CMSG_SPACE((size_t)nfds * sizeof(int));
-		c = CMSG_FIRSTHDR(&msg);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN((size_t)nfds * sizeof(int));
-		memcpy(CMSG_DATA(c), fds, (size_t)nfds * sizeof(int));
-	}
-	return sendmsg(sock, &msg, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -1;
-}
-
-static int raw_send(int sock, const void *buf, size_t len, int fd)
-{
-	return raw_sendv(sock, buf, len, &fd, fd >= 0 ? 1 : 0);
-}
-
-/* One packet within @timeout_ms: its length, -1 on timeout/error, -2 when
- * it carried a control message (the library never sends fds). */
-static ssize_t raw_recv(int sock, uint8_t *buf, size_t cap, int timeout_ms)
-{
-	char ctl[CMSG_SPACE(sizeof(int) * 4)];
-	struct iovec iov = { .iov_base = buf, .iov_len = cap };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = ctl, .msg_controllen = sizeof(ctl) };
-	struct pollfd p = { .fd = sock, .events = POLLIN };
-	ssize_t n;
-
-	if (poll(&p, 1, timeout_ms) != 1)
-		return -1;
-	n = recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-	if (n < 0)
-		return -1;
-	if (msg.msg_controllen != 0 || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
-		return -2;
-	return n;
-}
+/*
+ * The encoders, raw_send() and raw_recv() are testlib's (raw_*, written by
+ * hand from doc/protocol.md); these two read what the library sends a raw
+ * consumer, which only this suite plays.
+ */
 
 /* One packet and the fds it carried (closed by the caller): its length or
  * -1.  What a raw consumer of the library's REGIONs uses. */
@@ -259,29 +98,9 @@ static uint64_t raw_take_region(int sock, int timeout_ms)
 
 	for (i = 0; i < nfds; i++)
 		close(fds[i]);
-	if (n < 32 || nfds != 1 || get32(b) != W_MAGIC || b[5] != W_REGION)
+	if (n < 32 || nfds != 1 || raw_get32(b) != RAW_MAGIC || b[5] != RAW_REGION)
 		return 0;
-	return get64(b + 8);
-}
-
-static uint8_t rbuf[16 + 8 * 4096];
-
-/* Reads RELEASEs until @id was named; 0, or -1 (timeout, other packet). */
-static int raw_wait_release(int sock, uint64_t id, int timeout_ms)
-{
-	for (;;) {
-		ssize_t n = raw_recv(sock, rbuf, sizeof(rbuf), timeout_ms);
-		uint32_t count, k;
-
-		if (n < 16 || get32(rbuf) != W_MAGIC || rbuf[5] != W_RELEASE)
-			return -1;
-		count = get32(rbuf + 8);
-		if ((size_t)n != 16 + (size_t)count * 8)
-			return -1;
-		for (k = 0; k < count; k++)
-			if (get64(rbuf + 16 + 8 * k) == id)
-				return 0;
-	}
+	return raw_get64(b + 8);
 }
 
 /* Nothing at all is waiting for the attacker (no RELEASE, no HELLO...). */
@@ -293,52 +112,6 @@ static int raw_quiet(int sock)
 }
 
 /* ------------------------------------------------------------ memfds */
-
-static uint8_t pattern(unsigned int seed, uint64_t off)
-{
-	return (uint8_t)(seed * 131u + off * 7u + (off >> 12) * 13u + 1u);
-}
-
-/* A memfd of @size bytes holding pattern @seed, with @seals added. */
-static int memfd_with(uint64_t size, unsigned int seed, unsigned int seals)
-{
-	int fd = memfd_create("hostile", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	uint8_t buf[4096];
-	uint64_t off;
-
-	if (fd < 0)
-		return -1;
-	if (ftruncate(fd, (off_t)size) < 0)
-		goto fail;
-	for (off = 0; off < size; off += sizeof(buf)) {
-		size_t n = size - off < sizeof(buf) ? (size_t)(size - off) : sizeof(buf);
-		size_t i;
-
-		for (i = 0; i < n; i++)
-			buf[i] = pattern(seed, off + i);
-		if (pwrite(fd, buf, n, (off_t)off) != (ssize_t)n)
-			goto fail;
-	}
-	if (seals && fcntl(fd, F_ADD_SEALS, seals) < 0)
-		goto fail;
-	return fd;
-fail:
-	close(fd);
-	return -1;
-}
-
-static int view_matches(const struct sshm_view *v, uint64_t size, unsigned int seed)
-{
-	const uint8_t *p = sshm_view_data(v);
-	uint64_t i;
-
-	if (sshm_view_size(v) != size || !p)
-		return 0;
-	for (i = 0; i < size; i++)
-		if (p[i] != pattern(seed, i))
-			return 0;
-	return 1;
-}
 
 /* Memfd mappings left in this process (see test_map_count()). */
 static int maps_now(void)
@@ -369,9 +142,10 @@ static void atk_read_hello(struct atk *a)
 	uint8_t b[64];
 	ssize_t n = raw_recv(a->raw, b, sizeof(b), 5000);
 
-	ck_assert_msg(n >= 32 && get32(b) == W_MAGIC && b[4] == 1 && b[5] == W_HELLO,
+	ck_assert_msg(n >= 32 && raw_get32(b) == RAW_MAGIC && b[4] == 1 &&
+		      b[5] == RAW_HELLO,
 		      "no HELLO from the library (%zd)", n);
-	ck_assert_uint_eq(get32(b + 8), SSHM_WINDOW_DEFAULT);
+	ck_assert_uint_eq(raw_get32(b + 8), SSHM_WINDOW_DEFAULT);
 }
 
 static void atk_open_flags(struct atk *a, unsigned int flags)
@@ -379,7 +153,7 @@ static void atk_open_flags(struct atk *a, unsigned int flags)
 	uint8_t b[32];
 
 	atk_open_nohello(a, flags);
-	ck_assert_int_eq(raw_send(a->raw, b, w_hello(b, 64), -1), 0);
+	ck_assert_int_eq(raw_send(a->raw, b, raw_hello(b, 64, 0), -1), 0);
 	atk_read_hello(a);
 }
 
@@ -398,22 +172,20 @@ static void atk_close(struct atk *a)
 static int atk_region(struct atk *a, uint64_t id, uint64_t size, int32_t announced,
 		      int fd)
 {
-	uint8_t b[32];
-
-	return raw_send(a->raw, b, w_region(b, id, size, announced, NULL, 0), fd);
+	return raw_send_region(a->raw, id, size, announced, fd);
 }
 
 /* An honest sealed region goes through, is released when dropped. */
 static void atk_check_usable(struct atk *a, uint64_t id)
 {
 	struct sshm_view *v = NULL;
-	int fd = memfd_with(8192, (unsigned int)id, SEALS_ALL);
+	int fd = test_memfd_pattern(8192, (unsigned int)id, SEALS_ALL);
 
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(atk_region(a, id, 8192, fd, fd), 0);
 	assert_ok(sshm_channel_recv(a->ch, NULL, &v));
 	ck_assert(sshm_view_is_region(v));
-	ck_assert(view_matches(v, 8192, (unsigned int)id));
+	ck_assert(test_view_matches(v, 8192, (unsigned int)id));
 	sshm_view_unref(v);
 	ck_assert_msg(raw_wait_release(a->raw, id, 5000) == 0,
 		      "no RELEASE of the honest region %llu", (unsigned long long)id);
@@ -625,7 +397,7 @@ END_TEST
 START_TEST(test_hostile_row07_opath_memfd)
 {
 	/* An O_PATH fd of a properly sealed memfd: still refused. */
-	int m = memfd_with(4096, 1, SEALS_ALL), fd;
+	int m = test_memfd_pattern(4096, 1, SEALS_ALL), fd;
 	char path[64];
 
 	ck_assert_int_ge(m, 0);
@@ -679,7 +451,7 @@ END_TEST
 
 START_TEST(test_hostile_row01_unsealed)
 {
-	fd_case(memfd_with(4096, 1, 0), 4096, -SSHM_ESEALS);
+	fd_case(test_memfd_pattern(4096, 1, 0), 4096, -SSHM_ESEALS);
 }
 END_TEST
 
@@ -704,7 +476,7 @@ START_TEST(test_hostile_row01_seal_missing)
 
 	atk_open(&a);
 	for (i = 0; i < 3; i++) {
-		int fd = memfd_with(4096, i, SEALS_ALL & ~missing[i]);
+		int fd = test_memfd_pattern(4096, i, SEALS_ALL & ~missing[i]);
 
 		ck_assert_int_ge(fd, 0);
 		ck_assert_int_eq(fcntl(fd, F_GET_SEALS), (int)(SEALS_ALL & ~missing[i]));
@@ -725,7 +497,7 @@ START_TEST(test_hostile_row01_only_one_seal)
 
 	atk_open(&a);
 	for (i = 0; i < 3; i++) {
-		int fd = memfd_with(4096, i, only[i]);
+		int fd = test_memfd_pattern(4096, i, only[i]);
 
 		ck_assert_int_ge(fd, 0);
 		expect_fd_rejected(&a, 20 + i, fd, 4096, NULL, -SSHM_ESEALS);
@@ -744,7 +516,7 @@ START_TEST(test_hostile_row01_required_seal_seal)
 	struct sshm_policy pol;
 	struct sshm_view *v = NULL;
 	const unsigned int three = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE;
-	int fd = memfd_with(4096, 3, three);
+	int fd = test_memfd_pattern(4096, 3, three);
 
 	ck_assert_int_ge(fd, 0);
 	atk_open(&a);
@@ -755,7 +527,7 @@ START_TEST(test_hostile_row01_required_seal_seal)
 	ck_assert_int_eq(atk_region(&a, 2, 4096, fd, fd), 0);
 	assert_ok(sshm_channel_recv(a.ch, NULL, &v));
 	ck_assert_uint_eq(sshm_view_seals(v), three);
-	ck_assert(view_matches(v, 4096, 3));
+	ck_assert(test_view_matches(v, 4096, 3));
 	sshm_view_unref(v);
 	ck_assert_int_eq(raw_wait_release(a.raw, 2, 5000), 0);
 	close(fd);
@@ -773,7 +545,7 @@ START_TEST(test_hostile_row02_future_write)
 	uint8_t *w;
 	int fd, maps, fds;
 
-	fd = memfd_with(16384, 4, 0);
+	fd = test_memfd_pattern(16384, 4, 0);
 	ck_assert_int_ge(fd, 0);
 	w = mmap(NULL, 16384, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	ck_assert_ptr_ne(w, MAP_FAILED);
@@ -818,7 +590,7 @@ START_TEST(test_hostile_row03_truncate_before_seal)
 	 * verdict is "seals", and nothing is mapped (no SIGBUS possible). */
 	struct atk a;
 	struct sshm_view *v = NULL;
-	int fd = memfd_with(65536, 5, 0), fds, maps;
+	int fd = test_memfd_pattern(65536, 5, 0), fds, maps;
 
 	ck_assert_int_ge(fd, 0);
 	atk_open(&a);
@@ -841,7 +613,7 @@ START_TEST(test_hostile_row03_truncate_before_seal)
 
 	/* Only SHRINK missing: the attacker shrinks, still "seals". */
 	close(fd);
-	fd = memfd_with(65536, 5, F_SEAL_GROW | F_SEAL_WRITE);
+	fd = test_memfd_pattern(65536, 5, F_SEAL_GROW | F_SEAL_WRITE);
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(atk_region(&a, 3, 65536, fd, fd), 0);
 	ck_assert_int_eq(ftruncate(fd, 4096), 0);
@@ -862,7 +634,7 @@ START_TEST(test_hostile_row03_sealed_cannot_shrink)
 	 * writes all fail, and every byte of the view stays readable. */
 	struct atk a;
 	struct sshm_view *v = NULL;
-	int fd = memfd_with(65536, 6, SEALS_ALL);
+	int fd = test_memfd_pattern(65536, 6, SEALS_ALL);
 
 	ck_assert_int_ge(fd, 0);
 	atk_open(&a);
@@ -876,7 +648,7 @@ START_TEST(test_hostile_row03_sealed_cannot_shrink)
 	ck_assert_int_eq(errno, EPERM);
 	ck_assert_ptr_eq(mmap(NULL, 65536, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0),
 			 MAP_FAILED);
-	ck_assert(view_matches(v, 65536, 6));
+	ck_assert(test_view_matches(v, 65536, 6));
 	sshm_view_unref(v);
 	ck_assert_int_eq(raw_wait_release(a.raw, 1, 5000), 0);
 	close(fd);
@@ -926,7 +698,7 @@ END_TEST
 START_TEST(test_hostile_row04_size_mismatch)
 {
 	struct atk a;
-	int fd = memfd_with(8192, 7, SEALS_ALL);
+	int fd = test_memfd_pattern(8192, 7, SEALS_ALL);
 
 	ck_assert_int_ge(fd, 0);
 	atk_open(&a);
@@ -942,8 +714,8 @@ END_TEST
 START_TEST(test_hostile_row04_size_zero)
 {
 	struct atk a;
-	int fd = memfd_with(4096, 8, SEALS_ALL);
-	int empty = memfd_with(0, 0, SEALS_ALL);
+	int fd = test_memfd_pattern(4096, 8, SEALS_ALL);
+	int empty = test_memfd_pattern(0, 0, SEALS_ALL);
 
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_ge(empty, 0);
@@ -965,7 +737,7 @@ START_TEST(test_hostile_row04_overflow)
 					 ((uint64_t)1 << 32) + 4096 };
 	struct atk a;
 	unsigned int i;
-	int fd = memfd_with(4096, 9, SEALS_ALL);
+	int fd = test_memfd_pattern(4096, 9, SEALS_ALL);
 
 	ck_assert_int_ge(fd, 0);
 	atk_open(&a);
@@ -981,7 +753,7 @@ START_TEST(test_hostile_row04_above_cap)
 	struct atk a;
 	struct sshm_policy pol;
 	struct sshm_view *v = NULL;
-	int fd = memfd_with(8192, 10, SEALS_ALL);
+	int fd = test_memfd_pattern(8192, 10, SEALS_ALL);
 
 	ck_assert_int_ge(fd, 0);
 	atk_open(&a);
@@ -994,7 +766,7 @@ START_TEST(test_hostile_row04_above_cap)
 	pol.max_size = 8192;
 	ck_assert_int_eq(atk_region(&a, 3, 8192, fd, fd), 0);
 	assert_ok(sshm_channel_recv(a.ch, &pol, &v));
-	ck_assert(view_matches(v, 8192, 10));
+	ck_assert(test_view_matches(v, 8192, 10));
 	sshm_view_unref(v);
 	ck_assert_int_eq(raw_wait_release(a.raw, 3, 5000), 0);
 	close(fd);
@@ -1005,7 +777,7 @@ END_TEST
 START_TEST(test_hostile_row04_default_cap)
 {
 	/* Just above SSHM_DEFAULT_MAX_SIZE (sparse: costs nothing). */
-	int fd = memfd_with(0, 0, 0);
+	int fd = test_memfd_pattern(0, 0, 0);
 
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(ftruncate(fd, (off_t)SSHM_DEFAULT_MAX_SIZE + 4096), 0);
@@ -1018,7 +790,7 @@ END_TEST
 
 static int sparse_memfd(uint64_t size)
 {
-	int fd = memfd_with(0, 0, 0);
+	int fd = test_memfd_pattern(0, 0, 0);
 
 	if (fd < 0)
 		return -1;
@@ -1070,7 +842,7 @@ START_TEST(test_hostile_row05_hole_hidden_by_blocks)
 	struct sshm_policy pol;
 	struct sshm_view *v = NULL;
 	struct stat st;
-	int fd = memfd_with(65536, 11, 0);
+	int fd = test_memfd_pattern(65536, 11, 0);
 
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 16384, 4096), 0);
@@ -1091,10 +863,10 @@ START_TEST(test_hostile_row05_hole_hidden_by_blocks)
 	ck_assert_int_eq(raw_wait_release(a.raw, 2, 5000), 0);
 	/* A fully populated one passes the populated policy. */
 	close(fd);
-	fd = memfd_with(65536, 12, SEALS_ALL);
+	fd = test_memfd_pattern(65536, 12, SEALS_ALL);
 	ck_assert_int_eq(atk_region(&a, 3, 65536, fd, fd), 0);
 	assert_ok(sshm_channel_recv(a.ch, &pol, &v));
-	ck_assert(view_matches(v, 65536, 12));
+	ck_assert(test_view_matches(v, 65536, 12));
 	sshm_view_unref(v);
 	ck_assert_int_eq(raw_wait_release(a.raw, 3, 5000), 0);
 	close(fd);
@@ -1102,50 +874,23 @@ START_TEST(test_hostile_row05_hole_hidden_by_blocks)
 }
 END_TEST
 
-#define HUGE_2M ((uint64_t)2 << 20)
-
-static int huge_memfd(void)
-{
-	int fd = memfd_create("hostile-huge", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB);
-
-	if (fd < 0)
-		return -1;
-	/* Sizing takes no page from the pool: works with an empty one. */
-	if (ftruncate(fd, (off_t)HUGE_2M) < 0 ||
-	    fcntl(fd, F_ADD_SEALS, SEALS_ALL) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-static const char *need_hugetlb_memfd(void)
-{
-	int fd = huge_memfd();
-
-	if (fd < 0)
-		return "memfd_create(MFD_HUGETLB) + ftruncate + seals failed (no hugetlbfs)";
-	close(fd);
-	return NULL;
-}
-
 START_TEST(test_hostile_row06_hugetlb)
 {
 	struct atk a;
 	struct sshm_policy pol;
-	int fd = huge_memfd();
+	int fd = test_hugetlb_memfd();
 
 	ck_assert_int_ge(fd, 0);
 	atk_open(&a);
 	/* Default policy: no hugetlb at all. */
-	expect_fd_rejected(&a, 1, fd, HUGE_2M, NULL, -SSHM_EHUGETLB);
+	expect_fd_rejected(&a, 1, fd, TEST_HUGE_SIZE, NULL, -SSHM_EHUGETLB);
 	/* Populated-only policy still forbids hugetlb. */
 	memset(&pol, 0, sizeof(pol));
 	pol.flags = SSHM_POLICY_POPULATED;
-	expect_fd_rejected(&a, 2, fd, HUGE_2M, &pol, -SSHM_EHUGETLB);
+	expect_fd_rejected(&a, 2, fd, TEST_HUGE_SIZE, &pol, -SSHM_EHUGETLB);
 	/* Allowed and populated: this one has no page, so holes. */
 	pol.flags = SSHM_POLICY_ALLOW_HUGETLB | SSHM_POLICY_POPULATED;
-	expect_fd_rejected(&a, 3, fd, HUGE_2M, &pol, -SSHM_EHOLES);
+	expect_fd_rejected(&a, 3, fd, TEST_HUGE_SIZE, &pol, -SSHM_EHOLES);
 	/* ALLOW_HUGETLB without POPULATED is not a policy at all. */
 	{
 		struct sshm_view *v = NULL;
@@ -1174,7 +919,7 @@ static void expect_framing(struct atk *a, const void *buf, size_t len, int nfds,
 
 	ck_assert(nfds <= 4);
 	for (i = 0; i < nfds; i++) {
-		fds[i] = memfd_with(4096, (unsigned int)i, SEALS_ALL);
+		fds[i] = test_memfd_pattern(4096, (unsigned int)i, SEALS_ALL);
 		ck_assert_int_ge(fds[i], 0);
 	}
 	before = test_fd_count();
@@ -1209,11 +954,11 @@ static void framing_case(int no_hello, const void *buf, size_t len, int nfds, in
 	atk_close(&a);
 }
 
-static uint8_t pkt[W_PACKET_MAX + 65536];
+static uint8_t pkt[RAW_PACKET_MAX + 65536];
 
 START_TEST(test_hostile_row10_two_fds)
 {
-	size_t n = w_region(pkt, 1, 4096, 3, NULL, 0);
+	size_t n = raw_region(pkt, 1, 4096, 3, NULL, 0);
 
 	framing_case(0, pkt, n, 2, -SSHM_EPROTO, "REGION with two fds");
 	framing_case(0, pkt, n, 4, -SSHM_EPROTO, "REGION with four fds");
@@ -1232,14 +977,15 @@ START_TEST(test_hostile_row10_two_rights_cmsgs)
 	struct cmsghdr *c;
 	struct sshm_view *v = NULL;
 	struct atk a;
-	int m1 = memfd_with(4096, 1, SEALS_ALL), m2 = memfd_with(4096, 2, SEALS_ALL);
+	int m1 = test_memfd_pattern(4096, 1, SEALS_ALL),
+	    m2 = test_memfd_pattern(4096, 2, SEALS_ALL);
 	int before, maps;
 
 	ck_assert_int_ge(m1, 0);
 	ck_assert_int_ge(m2, 0);
 	atk_open(&a);
 	iov.iov_base = pkt;
-	iov.iov_len = w_region(pkt, 1, 4096, m1, NULL, 0);
+	iov.iov_len = raw_region(pkt, 1, 4096, m1, NULL, 0);
 	memset(&msg, 0, sizeof(msg));
 	memset(&ctl, 0, sizeof(ctl));
 	msg.msg_iov = &iov;
@@ -1286,12 +1032,12 @@ START_TEST(test_hostile_row10_ctrunc)
 	struct cmsghdr *c;
 
 	for (i = 0; i < 64; i++) {
-		fds[i] = memfd_with(4096, (unsigned int)i, SEALS_ALL);
+		fds[i] = test_memfd_pattern(4096, (unsigned int)i, SEALS_ALL);
 		ck_assert_int_ge(fds[i], 0);
 	}
 	atk_open(&a);
 	iov.iov_base = pkt;
-	iov.iov_len = w_region(pkt, 1, 4096, fds[0], NULL, 0);
+	iov.iov_len = raw_region(pkt, 1, 4096, fds[0], NULL, 0);
 	memset(&msg, 0, sizeof(msg));
 	memset(&ctl, 0, sizeof(ctl));
 	msg.msg_iov = &iov;
@@ -1318,7 +1064,7 @@ END_TEST
 
 START_TEST(test_hostile_row10_region_without_fd)
 {
-	size_t n = w_region(pkt, 1, 4096, 3, NULL, 0);
+	size_t n = raw_region(pkt, 1, 4096, 3, NULL, 0);
 
 	framing_case(0, pkt, n, 0, -SSHM_EPROTO, "REGION without an fd");
 }
@@ -1329,11 +1075,11 @@ START_TEST(test_hostile_row10_fd_on_other_types)
 	const uint64_t id = 1;
 	size_t n;
 
-	n = w_inline(pkt, "data", 4);
+	n = raw_inline(pkt, "data", 4);
 	framing_case(0, pkt, n, 1, -SSHM_EPROTO, "INLINE with an fd");
-	n = w_release(pkt, &id, 1);
+	n = raw_release(pkt, &id, 1);
 	framing_case(0, pkt, n, 1, -SSHM_EPROTO, "RELEASE with an fd");
-	n = w_hello(pkt, 64);
+	n = raw_hello(pkt, 64, 0);
 	framing_case(1, pkt, n, 1, -SSHM_EPROTO, "first HELLO with an fd");
 	framing_case(0, pkt, n, 1, -SSHM_EPROTO, "second HELLO with an fd");
 }
@@ -1383,7 +1129,7 @@ START_TEST(test_hostile_row10_unknown_cmsg)
 
 	atk_open(&a);
 	iov.iov_base = pkt;
-	iov.iov_len = w_inline(pkt, "x", 1);
+	iov.iov_len = raw_inline(pkt, "x", 1);
 	memset(&msg, 0, sizeof(msg));
 	memset(&ctl, 0, sizeof(ctl));
 	msg.msg_iov = &iov;
@@ -1432,16 +1178,17 @@ START_TEST(test_hostile_row11_oversized)
 	size_t n;
 
 	memset(pkt, 'z', sizeof(pkt));
-	w_common(pkt, W_INLINE);
-	put32(pkt + 8, 4096);
-	put32(pkt + 12, 65536);
-	n = W_PACKET_MAX + 1;
+	raw_common(pkt, RAW_INLINE);
+	raw_put32(pkt + 8, 4096);
+	raw_put32(pkt + 12, 65536);
+	n = RAW_PACKET_MAX + 1;
 	framing_case(0, pkt, n, 0, -SSHM_EPROTO, "69649-byte packet");
 	framing_case(0, pkt, n, 1, -SSHM_EPROTO, "69649-byte packet with an fd");
-	framing_case(0, pkt, W_PACKET_MAX + 65536, 1, -SSHM_EPROTO, "135184-byte packet");
+	framing_case(0, pkt, RAW_PACKET_MAX + 65536, 1, -SSHM_EPROTO,
+		     "135184-byte packet");
 	/* A REGION header followed by too much meta, truncated too. */
-	w_region(pkt, 1, 4096, 3, NULL, 0);
-	framing_case(0, pkt, W_PACKET_MAX + 100, 1, -SSHM_EPROTO, "oversized REGION");
+	raw_region(pkt, 1, 4096, 3, NULL, 0);
+	framing_case(0, pkt, RAW_PACKET_MAX + 100, 1, -SSHM_EPROTO, "oversized REGION");
 }
 END_TEST
 
@@ -1453,11 +1200,11 @@ START_TEST(test_hostile_row11_largest_valid)
 	size_t mlen = 0;
 
 	memset(pkt, 'q', sizeof(pkt));
-	w_common(pkt, W_INLINE);
-	put32(pkt + 8, 4096);
-	put32(pkt + 12, 65536);
+	raw_common(pkt, RAW_INLINE);
+	raw_put32(pkt + 8, 4096);
+	raw_put32(pkt + 12, 65536);
 	atk_open(&a);
-	ck_assert_int_eq(raw_send(a.raw, pkt, W_PACKET_MAX, -1), 0);
+	ck_assert_int_eq(raw_send(a.raw, pkt, RAW_PACKET_MAX, -1), 0);
 	assert_ok(sshm_channel_recv(a.ch, NULL, &v));
 	ck_assert_uint_eq(sshm_view_size(v), 65536);
 	ck_assert_ptr_nonnull(sshm_view_meta(v, &mlen));
@@ -1473,18 +1220,18 @@ START_TEST(test_hostile_row14_no_hello_first)
 	const uint64_t id = 1;
 	size_t n;
 
-	n = w_region(pkt, 1, 4096, 3, NULL, 0);
+	n = raw_region(pkt, 1, 4096, 3, NULL, 0);
 	framing_case(1, pkt, n, 1, -SSHM_EPROTO, "REGION before HELLO");
-	n = w_inline(pkt, "x", 1);
+	n = raw_inline(pkt, "x", 1);
 	framing_case(1, pkt, n, 0, -SSHM_EPROTO, "INLINE before HELLO");
-	n = w_release(pkt, &id, 1);
+	n = raw_release(pkt, &id, 1);
 	framing_case(1, pkt, n, 0, -SSHM_EPROTO, "RELEASE before HELLO");
 }
 END_TEST
 
 START_TEST(test_hostile_row14_duplicate_hello)
 {
-	size_t n = w_hello(pkt, 64);
+	size_t n = raw_hello(pkt, 64, 0);
 
 	framing_case(0, pkt, n, 0, -SSHM_EPROTO, "second HELLO");
 }
@@ -1497,7 +1244,7 @@ START_TEST(test_hostile_row14_hello_longer_is_valid)
 
 	atk_open_nohello(&a, 0);
 	memset(pkt, 0xee, 64);
-	w_hello(pkt, 64);
+	raw_hello(pkt, 64, 0);
 	ck_assert_int_eq(raw_send(a.raw, pkt, 64, -1), 0);
 	atk_read_hello(&a);
 	atk_check_usable(&a, 1);
@@ -1523,168 +1270,168 @@ static size_t bad_build(unsigned int i, struct bad_case *c)
 	switch (i) {
 	case 0:
 		c->what = "bad magic (REGION, fd)";
-		n = w_region(pkt, 1, 4096, 3, NULL, 0);
-		put32(pkt, 0x4d485354);
+		n = raw_region(pkt, 1, 4096, 3, NULL, 0);
+		raw_put32(pkt, 0x4d485354);
 		c->nfds = 1;
 		return n;
 	case 1:
 		c->what = "magic byte-swapped";
-		n = w_region(pkt, 1, 4096, 3, NULL, 0);
-		put32(pkt, 0x5353484d);
+		n = raw_region(pkt, 1, 4096, 3, NULL, 0);
+		raw_put32(pkt, 0x5353484d);
 		c->nfds = 1;
 		return n;
 	case 2:
 		c->what = "version 0";
-		n = w_region(pkt, 1, 4096, 3, NULL, 0);
+		n = raw_region(pkt, 1, 4096, 3, NULL, 0);
 		pkt[4] = 0;
 		c->nfds = 1;
 		c->want = -SSHM_EVERSION;
 		return n;
 	case 3:
 		c->what = "version 2";
-		n = w_inline(pkt, "x", 1);
+		n = raw_inline(pkt, "x", 1);
 		pkt[4] = 2;
 		c->want = -SSHM_EVERSION;
 		return n;
 	case 4:
 		c->what = "version 255 HELLO first";
-		n = w_hello(pkt, 64);
+		n = raw_hello(pkt, 64, 0);
 		pkt[4] = 255;
 		c->no_hello = 1;
 		c->want = -SSHM_EVERSION;
 		return n;
 	case 5:
 		c->what = "type 0";
-		n = w_region(pkt, 1, 4096, 3, NULL, 0);
+		n = raw_region(pkt, 1, 4096, 3, NULL, 0);
 		pkt[5] = 0;
 		c->nfds = 1;
 		return n;
 	case 6:
 		c->what = "type 5";
-		n = w_region(pkt, 1, 4096, 3, NULL, 0);
+		n = raw_region(pkt, 1, 4096, 3, NULL, 0);
 		pkt[5] = 5;
 		c->nfds = 1;
 		return n;
 	case 7:
 		c->what = "type 255";
-		n = w_inline(pkt, "x", 1);
+		n = raw_inline(pkt, "x", 1);
 		pkt[5] = 255;
 		return n;
 	case 8:
 		c->what = "reserved byte 6";
-		n = w_region(pkt, 1, 4096, 3, NULL, 0);
+		n = raw_region(pkt, 1, 4096, 3, NULL, 0);
 		pkt[6] = 1;
 		c->nfds = 1;
 		return n;
 	case 9:
 		c->what = "reserved byte 7";
-		n = w_inline(pkt, "x", 1);
+		n = raw_inline(pkt, "x", 1);
 		pkt[7] = 0x80;
 		return n;
 	case 10:
 		c->what = "HELLO 31 bytes";
 		c->no_hello = 1;
-		return w_hello(pkt, 64) - 1;
+		return raw_hello(pkt, 64, 0) - 1;
 	case 11:
 		c->what = "HELLO window 0";
 		c->no_hello = 1;
-		return w_hello(pkt, 0);
+		return raw_hello(pkt, 0, 0);
 	case 12:
 		c->what = "HELLO reserved field";
 		c->no_hello = 1;
-		n = w_hello(pkt, 64);
-		put32(pkt + 28, 1);
+		n = raw_hello(pkt, 64, 0);
+		raw_put32(pkt + 28, 1);
 		return n;
 	case 13:
 		c->what = "REGION 31 bytes";
 		c->nfds = 1;
-		return w_region(pkt, 1, 4096, 3, NULL, 0) - 1;
+		return raw_region(pkt, 1, 4096, 3, NULL, 0) - 1;
 	case 14:
 		c->what = "REGION meta_len larger than the packet";
 		c->nfds = 1;
-		n = w_region(pkt, 1, 4096, 3, "meta", 4);
-		put32(pkt + 28, 5);
+		n = raw_region(pkt, 1, 4096, 3, "meta", 4);
+		raw_put32(pkt + 28, 5);
 		return n;
 	case 15:
 		c->what = "REGION meta_len smaller than the packet";
 		c->nfds = 1;
-		n = w_region(pkt, 1, 4096, 3, "meta", 4);
-		put32(pkt + 28, 3);
+		n = raw_region(pkt, 1, 4096, 3, "meta", 4);
+		raw_put32(pkt + 28, 3);
 		return n;
 	case 16:
 		c->what = "REGION meta_len 4097";
 		c->nfds = 1;
 		memset(pkt, 'm', 32 + 4097);
-		return w_region(pkt, 1, 4096, 3, pkt + 32, 4097);
+		return raw_region(pkt, 1, 4096, 3, pkt + 32, 4097);
 	case 17:
 		c->what = "REGION meta_len UINT32_MAX";
 		c->nfds = 1;
-		n = w_region(pkt, 1, 4096, 3, NULL, 0);
-		put32(pkt + 28, UINT32_MAX);
+		n = raw_region(pkt, 1, 4096, 3, NULL, 0);
+		raw_put32(pkt + 28, UINT32_MAX);
 		return n;
 	case 18:
 		c->what = "REGION id 0";
 		c->nfds = 1;
-		return w_region(pkt, 0, 4096, 3, NULL, 0);
+		return raw_region(pkt, 0, 4096, 3, NULL, 0);
 	case 19:
 		c->what = "REGION announced fd -1";
 		c->nfds = 1;
-		return w_region(pkt, 1, 4096, -1, NULL, 0);
+		return raw_region(pkt, 1, 4096, -1, NULL, 0);
 	case 20:
 		c->what = "REGION announced fd INT32_MIN";
 		c->nfds = 1;
-		return w_region(pkt, 1, 4096, INT32_MIN, NULL, 0);
+		return raw_region(pkt, 1, 4096, INT32_MIN, NULL, 0);
 	case 21:
 		c->what = "INLINE 15 bytes";
-		return w_inline(pkt, NULL, 0) - 1;
+		return raw_inline(pkt, NULL, 0) - 1;
 	case 22:
 		c->what = "INLINE data_len larger than the packet";
-		n = w_inline(pkt, "abcd", 4);
-		put32(pkt + 12, 5);
+		n = raw_inline(pkt, "abcd", 4);
+		raw_put32(pkt + 12, 5);
 		return n;
 	case 23:
 		c->what = "INLINE data_len UINT32_MAX (sum overflow)";
-		n = w_inline(pkt, "abcd", 4);
-		put32(pkt + 8, UINT32_MAX - 3);
-		put32(pkt + 12, 4 + 4);
+		n = raw_inline(pkt, "abcd", 4);
+		raw_put32(pkt + 8, UINT32_MAX - 3);
+		raw_put32(pkt + 12, 4 + 4);
 		return n;
 	case 24:
 		c->what = "INLINE meta_len 4097";
-		n = w_inline(pkt, NULL, 0);
-		put32(pkt + 8, 4097);
+		n = raw_inline(pkt, NULL, 0);
+		raw_put32(pkt + 8, 4097);
 		memset(pkt + 16, 'm', 4097);
 		return n + 4097;
 	case 25:
 		c->what = "INLINE data_len 65537";
-		n = w_inline(pkt, NULL, 0);
-		put32(pkt + 12, 65537);
+		n = raw_inline(pkt, NULL, 0);
+		raw_put32(pkt + 12, 65537);
 		memset(pkt + 16, 'd', 65537);
 		return n + 65537;
 	case 26:
 		c->what = "RELEASE count 0";
-		return w_release(pkt, ids, 0);
+		return raw_release(pkt, ids, 0);
 	case 27:
 		c->what = "RELEASE count larger than the packet";
-		n = w_release(pkt, ids, 2);
-		put32(pkt + 8, 3);
+		n = raw_release(pkt, ids, 2);
+		raw_put32(pkt + 8, 3);
 		return n;
 	case 28:
 		c->what = "RELEASE count 4097";
 		memset(pkt, 0, 16 + 8 * 4097);
-		n = w_release(pkt, ids, 1);
-		put32(pkt + 8, 4097);
+		n = raw_release(pkt, ids, 1);
+		raw_put32(pkt + 8, 4097);
 		return 16 + 8 * 4097;
 	case 29:
 		c->what = "RELEASE reserved field";
-		n = w_release(pkt, ids, 1);
-		put32(pkt + 12, 1);
+		n = raw_release(pkt, ids, 1);
+		raw_put32(pkt + 12, 1);
 		return n;
 	case 30:
 		c->what = "RELEASE 15 bytes";
-		return w_release(pkt, ids, 1) - 9;
+		return raw_release(pkt, ids, 1) - 9;
 	case 31:
 		c->what = "4-byte packet";
-		put32(pkt, W_MAGIC);
+		raw_put32(pkt, RAW_MAGIC);
 		return 4;
 	case 32:
 		c->what = "1-byte packet with an fd";
@@ -1693,8 +1440,8 @@ static size_t bad_build(unsigned int i, struct bad_case *c)
 		return 1;
 	case 33:
 		c->what = "RELEASE count UINT32_MAX (length overflow)";
-		n = w_release(pkt, ids, 1);
-		put32(pkt + 8, UINT32_MAX);
+		n = raw_release(pkt, ids, 1);
+		raw_put32(pkt + 8, UINT32_MAX);
 		return n;
 	default:
 		return 0;
@@ -1718,24 +1465,13 @@ START_TEST(test_hostile_row14_release_unknown_id)
 	/* Well framed, but a sequence violation: a RELEASE of an id this side
 	 * never sent.  The consumer that gets it breaks. */
 	const uint64_t id = 77;
-	size_t n = w_release(pkt, &id, 1);
+	size_t n = raw_release(pkt, &id, 1);
 
 	framing_case(0, pkt, n, 0, -SSHM_EPROTO, "RELEASE of an unknown id");
 }
 END_TEST
 
 /* ------------------------------------------------------------ row 14: fuzz */
-
-static uint64_t rng_state;
-
-static uint64_t rng(void)
-{
-	/* xorshift64*: fixed seed, so a failure replays. */
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545F4914F6CDD1DULL;
-}
 
 static int is_fd_verdict(int r)
 {
@@ -1765,12 +1501,12 @@ static int fuzz_fd(uint64_t size)
 {
 	int p[2];
 
-	switch (rng() % 5) {
+	switch (test_rng() % 5) {
 	case 0:
 	case 1:
-		return memfd_with(size, 1, SEALS_ALL);
+		return test_memfd_pattern(size, 1, SEALS_ALL);
 	case 2:
-		return memfd_with(size, 2, 0);
+		return test_memfd_pattern(size, 2, 0);
 	case 3:
 		if (pipe2(p, O_CLOEXEC) < 0)
 			return -1;
@@ -1787,40 +1523,40 @@ static size_t fuzz_packet(uint8_t *b, int *announced)
 	size_t n;
 	unsigned int k, flips;
 
-	switch (rng() % 6) {
+	switch (test_rng() % 6) {
 	case 0:
-		n = w_hello(b, (uint32_t)(rng() % 3));
+		n = raw_hello(b, (uint32_t)(test_rng() % 3), 0);
 		break;
 	case 1:
 	case 2:
-		n = w_region(b, 1 + rng() % 3, 4096 * (rng() % 3), *announced,
-			     "meta", (uint32_t)(rng() % 5));
+		n = raw_region(b, 1 + test_rng() % 3, 4096 * (test_rng() % 3), *announced,
+			     "meta", (uint32_t)(test_rng() % 5));
 		break;
 	case 3:
-		n = w_inline(b, "payload", (uint32_t)(rng() % 8));
+		n = raw_inline(b, "payload", (uint32_t)(test_rng() % 8));
 		break;
 	case 4:
-		n = w_release(b, ids, (uint32_t)(rng() % 4));
+		n = raw_release(b, ids, (uint32_t)(test_rng() % 4));
 		break;
 	default:
-		n = rng() % 96;
+		n = test_rng() % 96;
 		for (k = 0; k < n; k++)
-			b[k] = (uint8_t)rng();
-		if (rng() % 2 && n >= 8)
-			w_common(b, (uint8_t)(rng() % 6));
+			b[k] = (uint8_t)test_rng();
+		if (test_rng() % 2 && n >= 8)
+			raw_common(b, (uint8_t)(test_rng() % 6));
 		break;
 	}
-	flips = (unsigned int)(rng() % 4);
+	flips = (unsigned int)(test_rng() % 4);
 	for (k = 0; k < flips && n > 0; k++)
-		b[rng() % n] ^= (uint8_t)(1u << (rng() % 8));
-	switch (rng() % 8) {
+		b[test_rng() % n] ^= (uint8_t)(1u << (test_rng() % 8));
+	switch (test_rng() % 8) {
 	case 0:
-		n = n ? (size_t)(rng() % n) : 0;
+		n = n ? (size_t)(test_rng() % n) : 0;
 		break;
 	case 1:
 		for (k = 0; k < 8; k++)
-			b[n + k] = (uint8_t)rng();
-		n += 1 + rng() % 8;
+			b[n + k] = (uint8_t)test_rng();
+		n += 1 + test_rng() % 8;
 		break;
 	}
 	return n;
@@ -1830,7 +1566,7 @@ START_TEST(test_hostile_row14_fuzz)
 {
 	unsigned int i, ok = 0, verdicts = 0, framing = 0, again = 0;
 
-	rng_state = 0x5353484d2024ULL;
+	test_rng_seed(0x5353484d2024ULL);
 	for (i = 0; i < 1000; i++) {
 		struct sshm_view *v = NULL;
 		struct atk a;
@@ -1838,16 +1574,16 @@ START_TEST(test_hostile_row14_fuzz)
 		uint8_t b[256];
 		size_t n;
 
-		if (rng() % 10 == 0) {
+		if (test_rng() % 10 == 0) {
 			atk_open_nohello(&a, SSHM_CHANNEL_NONBLOCK);
 			atk_read_hello(&a);
 		} else {
 			atk_open_flags(&a, SSHM_CHANNEL_NONBLOCK);
 		}
-		nfds = (int)(rng() % 4);
+		nfds = (int)(test_rng() % 4);
 		nfds = nfds == 3 ? 2 : nfds == 2 ? 1 : nfds;
 		for (k = 0; k < nfds; k++) {
-			fds[k] = fuzz_fd(4096 * (1 + rng() % 2));
+			fds[k] = fuzz_fd(4096 * (1 + test_rng() % 2));
 			ck_assert_int_ge(fds[k], 0);
 		}
 		announced = fds[0] >= 0 ? fds[0] : 3;
@@ -1890,21 +1626,6 @@ START_TEST(test_hostile_row14_fuzz)
 END_TEST
 
 /* ------------------------------------------------------------ row 13: RLIMIT_NOFILE */
-
-#ifndef SO_PASSPIDFD
-#define SO_PASSPIDFD 76 /* Linux 6.5 */
-#endif
-
-static int have_passpidfd(void)
-{
-	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0), one = 1, r;
-
-	if (fd < 0)
-		return 0;
-	r = setsockopt(fd, SOL_SOCKET, SO_PASSPIDFD, &one, sizeof(one));
-	close(fd);
-	return r == 0;
-}
 
 static const char *need_not_valgrind(void)
 {
@@ -1951,11 +1672,11 @@ static int child_rlimit(void *arg)
 
 	CHILD_CHECK(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0, 10);
 	CHILD_CHECK(sshm_channel_adopt(sv[0], 0, &ch) == 0, 11);
-	CHILD_CHECK(raw_send(sv[1], b, w_hello(b, 64), -1) == 0, 12);
+	CHILD_CHECK(raw_send(sv[1], b, raw_hello(b, 64, 0), -1) == 0, 12);
 	CHILD_CHECK(raw_recv(sv[1], b, sizeof(b), 5000) >= 32, 13);
-	m = memfd_with(4096, 1, SEALS_ALL);
+	m = test_memfd_pattern(4096, 1, SEALS_ALL);
 	CHILD_CHECK(m >= 0, 14);
-	CHILD_CHECK(raw_send(sv[1], b, w_region(b, 1, 4096, m, NULL, 0), m) == 0, 15);
+	CHILD_CHECK(raw_send_region(sv[1], 1, 4096, m, m) == 0, 15);
 	before = test_fd_count();
 	maps = maps_now();
 
@@ -1990,10 +1711,10 @@ static int child_rlimit(void *arg)
 		/* A clean fd-level error (or success): released, usable. */
 		CHILD_CHECK(r >= 0 || r == -EMFILE || is_fd_verdict(r), 24);
 		CHILD_CHECK(raw_wait_release(sv[1], 1, 5000) == 0, 25);
-		CHILD_CHECK(raw_send(sv[1], b, w_region(b, 2, 4096, m, NULL, 0), m) == 0, 26);
+		CHILD_CHECK(raw_send_region(sv[1], 2, 4096, m, m) == 0, 26);
 		r = sshm_channel_recv(ch, NULL, &v);
 		CHILD_CHECK(r == 0, 27);
-		CHILD_CHECK(view_matches(v, 4096, 1), 28);
+		CHILD_CHECK(test_view_matches(v, 4096, 1), 28);
 		sshm_view_unref(v);
 	}
 	if (ctx->slots == 0)
@@ -2027,7 +1748,7 @@ START_TEST(test_hostile_row13_just_enough)
 {
 	/* Room for what recvmsg installs, none for the fds the pipeline opens
 	 * later (pidfd_open, the /proc reopen of the populated check). */
-	struct rlimit_ctx ctx = { .slots = have_passpidfd() ? 2 : 1 };
+	struct rlimit_ctx ctx = { .slots = test_need_passpidfd() ? 1 : 2 };
 
 	test_wait(test_fork(child_rlimit, &ctx), 0);
 	ctx.policy = SSHM_POLICY_POPULATED;
@@ -2051,12 +1772,12 @@ static int child_send_then_hang(void *arg)
 	int fds[16], i;
 
 	close(ctx->lib_end);
-	CHILD_CHECK(raw_send(ctx->raw, b, w_hello(b, 64), -1) == 0, 10);
+	CHILD_CHECK(raw_send(ctx->raw, b, raw_hello(b, 64, 0), -1) == 0, 10);
 	for (i = 0; i < ctx->n; i++) {
-		fds[i] = memfd_with(8192, (unsigned int)i + 1, SEALS_ALL);
+		fds[i] = test_memfd_pattern(8192, (unsigned int)i + 1, SEALS_ALL);
 		CHILD_CHECK(fds[i] >= 0, 11);
-		CHILD_CHECK(raw_send(ctx->raw, b, w_region(b, (uint64_t)i + 1, 8192, fds[i],
-							   NULL, 0), fds[i]) == 0, 12);
+		CHILD_CHECK(raw_send_region(ctx->raw, (uint64_t)i + 1, 8192, fds[i],
+					    fds[i]) == 0, 12);
 	}
 	CHILD_CHECK(write(ctx->ready, "r", 1) == 1, 13);
 	for (;;)
@@ -2090,7 +1811,7 @@ START_TEST(test_hostile_row15_sigkill_mid_stream)
 	 * queue when it dies (the kernel then reports ECONNRESET first). */
 	for (i = 0; i < 2; i++) {
 		assert_ok(sshm_channel_recv(ch, NULL, &v[i]));
-		ck_assert(view_matches(v[i], 8192, (unsigned int)i + 1));
+		ck_assert(test_view_matches(v[i], 8192, (unsigned int)i + 1));
 		v[i] = sshm_view_unref(v[i]);
 	}
 	assert_ok(sshm_channel_recv(ch, NULL, &v[2]));
@@ -2102,7 +1823,7 @@ START_TEST(test_hostile_row15_sigkill_mid_stream)
 	/* What was queued is still delivered, intact; then the end. */
 	for (i = 3; i < 6; i++) {
 		assert_ok(sshm_channel_recv(ch, NULL, &v[i]));
-		ck_assert(view_matches(v[i], 8192, (unsigned int)i + 1));
+		ck_assert(test_view_matches(v[i], 8192, (unsigned int)i + 1));
 		ck_assert_int_ne(sshm_view_identity(v[i])->verdict, SSHM_VERDICT_VERIFIED);
 	}
 	assert_err(sshm_channel_recv(ch, NULL, &v[0]), -EPIPE);
@@ -2184,7 +1905,7 @@ START_TEST(test_hostile_row16_nonblock_window_eagain)
 	/* One release opens one slot. */
 	for (i = 0; i < SSHM_WINDOW_DEFAULT; i++)
 		ck_assert_uint_eq(raw_take_region(a.raw, 5000), i + 1);
-	ck_assert_int_eq(raw_send(a.raw, b, w_release(b, &one, 1), -1), 0);
+	ck_assert_int_eq(raw_send(a.raw, b, raw_release(b, &one, 1), -1), 0);
 	assert_ok(sshm_channel_send(a.ch, r, NULL, 0));
 	assert_err(sshm_channel_send(a.ch, r, NULL, 0), -EAGAIN);
 	ck_assert_uint_eq(sshm_channel_inflight(a.ch), SSHM_WINDOW_DEFAULT);
@@ -2202,7 +1923,7 @@ START_TEST(test_hostile_row16_small_peer_window)
 	unsigned int i;
 
 	atk_open_nohello(&a, SSHM_CHANNEL_NONBLOCK);
-	ck_assert_int_eq(raw_send(a.raw, b, w_hello(b, 3), -1), 0);
+	ck_assert_int_eq(raw_send(a.raw, b, raw_hello(b, 3, 0), -1), 0);
 	atk_read_hello(&a);
 	for (i = 0; i < 3; i++)
 		assert_ok(sshm_channel_send(a.ch, r, NULL, 0));
@@ -2254,13 +1975,13 @@ START_TEST(test_hostile_row16_blocking_waits)
 	ctx.raw = sv[1];
 	pid = test_fork(child_blocking_producer, &ctx);
 	close(sv[0]);
-	ck_assert_int_eq(raw_send(sv[1], b, w_hello(b, 64), -1), 0);
+	ck_assert_int_eq(raw_send(sv[1], b, raw_hello(b, 64, 0), -1), 0);
 	ck_assert_int_eq(raw_recv(sv[1], b, sizeof(b), 5000), 32); /* its HELLO */
 	for (i = 0; i < SSHM_WINDOW_DEFAULT; i++)
 		ck_assert_uint_eq(raw_take_region(sv[1], 5000), i + 1);
 	/* Blocked: nothing more comes. */
 	ck_assert_uint_eq(raw_take_region(sv[1], 300), 0);
-	ck_assert_int_eq(raw_send(sv[1], b, w_release(b, &one, 1), -1), 0);
+	ck_assert_int_eq(raw_send(sv[1], b, raw_release(b, &one, 1), -1), 0);
 	ck_assert_uint_eq(raw_take_region(sv[1], 5000), SSHM_WINDOW_DEFAULT + 1);
 	test_wait(pid, 0);
 	close(sv[1]);
@@ -2273,7 +1994,7 @@ START_TEST(test_hostile_row16_peer_exceeds_window)
 	struct atk a;
 	struct sshm_view *v[SSHM_WINDOW_DEFAULT];
 	struct sshm_view *x = NULL;
-	int fd = memfd_with(4096, 1, SEALS_ALL), before, maps;
+	int fd = test_memfd_pattern(4096, 1, SEALS_ALL), before, maps;
 	unsigned int i;
 
 	ck_assert_int_ge(fd, 0);
@@ -2291,7 +2012,7 @@ START_TEST(test_hostile_row16_peer_exceeds_window)
 	atk_check_broken(&a);
 	/* The views taken before stay valid. */
 	for (i = 0; i < SSHM_WINDOW_DEFAULT; i++) {
-		ck_assert(view_matches(v[i], 4096, 1));
+		ck_assert(test_view_matches(v[i], 4096, 1));
 		sshm_view_unref(v[i]);
 	}
 	close(fd);
@@ -2304,7 +2025,7 @@ START_TEST(test_hostile_row16_window_refilled_by_releases)
 	/* The honest counterpart: a peer that waits for our releases may send
 	 * any number of regions in total. */
 	struct atk a;
-	int fd = memfd_with(4096, 2, SEALS_ALL);
+	int fd = test_memfd_pattern(4096, 2, SEALS_ALL);
 	unsigned int i;
 
 	ck_assert_int_ge(fd, 0);
@@ -2336,11 +2057,11 @@ static void producer_bad_release(const uint64_t *ids, uint32_t count, int pre_re
 	assert_ok(sshm_channel_send(a.ch, r, NULL, 0));
 	ck_assert_uint_eq(raw_take_region(a.raw, 5000), 1);
 	if (pre_release) {
-		ck_assert_int_eq(raw_send(a.raw, b, w_release(b, &one, 1), -1), 0);
+		ck_assert_int_eq(raw_send(a.raw, b, raw_release(b, &one, 1), -1), 0);
 		assert_ok(sshm_channel_drain(a.ch));
 		ck_assert_uint_eq(sshm_channel_inflight(a.ch), 0);
 	}
-	ck_assert_int_eq(raw_send(a.raw, b, w_release(b, ids, count), -1), 0);
+	ck_assert_int_eq(raw_send(a.raw, b, raw_release(b, ids, count), -1), 0);
 	if (use_recv)
 		assert_err(sshm_channel_recv(a.ch, NULL, &v), -SSHM_EPROTO);
 	else
@@ -2387,7 +2108,7 @@ START_TEST(test_hostile_row16_flood_while_pumping)
 	 * taken before stay valid; every queued fd is closed (the fixture). */
 	struct atk a;
 	struct sshm_view *v = NULL, *held[SSHM_WINDOW_DEFAULT];
-	int fd = memfd_with(4096, 1, SEALS_ALL);
+	int fd = test_memfd_pattern(4096, 1, SEALS_ALL);
 	unsigned int i;
 
 	ck_assert_int_ge(fd, 0);
@@ -2396,7 +2117,7 @@ START_TEST(test_hostile_row16_flood_while_pumping)
 		ck_assert_int_eq(atk_region(&a, i + 1, 4096, fd, fd), 0);
 	assert_ok(sshm_channel_flush(a.ch));
 	assert_ok(sshm_channel_recv(a.ch, NULL, &v));
-	ck_assert(view_matches(v, 4096, 1));
+	ck_assert(test_view_matches(v, 4096, 1));
 	sshm_view_unref(v);
 	ck_assert_int_eq(raw_wait_release(a.raw, 1, 5000), 0);
 	/* 9 unreleased + 56 = 65: one past the window. */
@@ -2405,12 +2126,12 @@ START_TEST(test_hostile_row16_flood_while_pumping)
 	assert_ok(sshm_channel_flush(a.ch));
 	for (i = 0; i < SSHM_WINDOW_DEFAULT; i++) {
 		assert_ok(sshm_channel_recv(a.ch, NULL, &held[i]));
-		ck_assert(view_matches(held[i], 4096, 1));
+		ck_assert(test_view_matches(held[i], 4096, 1));
 	}
 	assert_err(sshm_channel_recv(a.ch, NULL, &v), -SSHM_EPROTO);
 	atk_check_broken(&a);
 	for (i = 0; i < SSHM_WINDOW_DEFAULT; i++) {
-		ck_assert(view_matches(held[i], 4096, 1));
+		ck_assert(test_view_matches(held[i], 4096, 1));
 		sshm_view_unref(held[i]);
 	}
 	close(fd);
@@ -2584,46 +2305,12 @@ END_TEST
 
 /* ------------------------------------------------------------ rows 18-21: identity */
 
-#ifndef SYS_pidfd_send_signal
-#define SYS_pidfd_send_signal 424
-#endif
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
 #ifndef MFD_NOEXEC_SEAL
 #define MFD_NOEXEC_SEAL 0x0008U
 #endif
 #ifndef F_SEAL_EXEC
 #define F_SEAL_EXEC 0x0020
 #endif
-
-/* A "verified" verdict needs kcmp, pidfd_open and pidfd_send_signal. */
-static const char *need_verified(void)
-{
-	const char *r = test_need_kcmp();
-	long pidfd;
-	int ok;
-
-	if (r || (r = test_need_pidfd()))
-		return r;
-	pidfd = syscall(SYS_pidfd_open, getpid(), 0);
-	if (pidfd < 0)
-		return "pidfd_open(2) failed";
-	ok = syscall(SYS_pidfd_send_signal, (int)pidfd, 0, NULL, 0) == 0;
-	close((int)pidfd);
-	return ok ? NULL : "pidfd_send_signal(2) is not available (Linux < 5.1, or valgrind)";
-}
-
-#define assert_verdict(id, want)                                             \
-	do {                                                                 \
-		const struct sshm_identity *i_ = (id);                       \
-		ck_assert_ptr_nonnull(i_);                                   \
-		ck_assert_msg(i_->verdict == (want),                         \
-			      "verdict %s (reason %d: %s), expected %s",     \
-			      sshm_verdict_name(i_->verdict), i_->reason,    \
-			      sshm_strerror(i_->reason),                     \
-			      sshm_verdict_name(want));                      \
-	} while (0)
 
 struct pair_ctx {
 	struct sshm_channel *child_end;
@@ -2642,7 +2329,7 @@ static int child_lib_send(void *arg)
 	CHILD_CHECK(sshm_region_new(8192, 0, &r) == 0, 10);
 	CHILD_CHECK(sshm_region_map(r, (void **)&p) == 0, 11);
 	for (i = 0; i < 8192; i++)
-		p[i] = pattern(18, (uint64_t)i);
+		p[i] = test_pattern_byte(18, (uint64_t)i);
 	CHILD_CHECK(sshm_region_seal(r) == 0, 12);
 	CHILD_CHECK(sshm_channel_send(ctx->child_end, r, NULL, 0) == 0, 13);
 	sshm_region_unref(r);
@@ -2673,7 +2360,7 @@ START_TEST(test_hostile_row18_fork_child_sends)
 	assert_verdict(id, SSHM_VERDICT_VERIFIED);
 	ck_assert_msg(id->pid == pid, "identity names %d, the sender is %d (parent %d)",
 		      (int)id->pid, (int)pid, (int)getpid());
-	ck_assert(view_matches(v, 8192, 18));
+	ck_assert(test_view_matches(v, 8192, 18));
 	sshm_view_unref(v);
 	sshm_channel_unref(ctx.parent_end);
 	test_wait(pid, 0);
@@ -2686,7 +2373,8 @@ START_TEST(test_hostile_row19_dup2_over_announced)
 	 * memfd (same size) over N before the consumer looks. */
 	struct atk a;
 	struct sshm_view *v = NULL;
-	int m1 = memfd_with(4096, 1, SEALS_ALL), m2 = memfd_with(4096, 2, SEALS_ALL);
+	int m1 = test_memfd_pattern(4096, 1, SEALS_ALL),
+	    m2 = test_memfd_pattern(4096, 2, SEALS_ALL);
 	int keep, before, maps;
 
 	ck_assert_int_ge(m1, 0);
@@ -2723,7 +2411,7 @@ START_TEST(test_hostile_row19_closed_announced)
 	atk_open(&a);
 	/* Announced numbers far above anything in use: in this one process,
 	 * the consumer's next fd would otherwise reuse the number. */
-	m = memfd_with(4096, 3, SEALS_ALL);
+	m = test_memfd_pattern(4096, 3, SEALS_ALL);
 	ck_assert_int_ge(m, 0);
 	ck_assert_int_eq(dup2(m, 900), 900);
 	close(m);
@@ -2733,11 +2421,11 @@ START_TEST(test_hostile_row19_closed_announced)
 	assert_ok(sshm_channel_recv(a.ch, NULL, &v));
 	assert_verdict(sshm_view_identity(v), SSHM_VERDICT_UNVERIFIABLE);
 	ck_assert_int_eq(sshm_view_identity(v)->reason, -EBADF);
-	ck_assert(view_matches(v, 4096, 3));
+	ck_assert(test_view_matches(v, 4096, 3));
 	sshm_view_unref(v);
 	ck_assert_int_eq(raw_wait_release(a.raw, 1, 5000), 0);
 
-	m2 = memfd_with(4096, 4, SEALS_ALL);
+	m2 = test_memfd_pattern(4096, 4, SEALS_ALL);
 	ck_assert_int_ge(m2, 0);
 	ck_assert_int_eq(dup2(m2, 901), 901);
 	close(m2);
@@ -2768,18 +2456,18 @@ static int child_other_identity(void *arg)
 	int m1, m2, m3;
 
 	close(ctx->lib_end);
-	m1 = memfd_with(4096, 1, SEALS_ALL);
-	m2 = memfd_with(4096, 2, SEALS_ALL);
-	m3 = memfd_with(4096, 3, SEALS_ALL);
+	m1 = test_memfd_pattern(4096, 1, SEALS_ALL);
+	m2 = test_memfd_pattern(4096, 2, SEALS_ALL);
+	m3 = test_memfd_pattern(4096, 3, SEALS_ALL);
 	CHILD_CHECK(m1 >= 0 && m2 >= 0 && m3 >= 0, 10);
 	if (ctx->mode == 0)
 		CHILD_CHECK(setresgid(65534, 65534, 65534) == 0 &&
 				    setresuid(65534, 65534, 65534) == 0, 11);
 	else
 		CHILD_CHECK(prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0, 12);
-	CHILD_CHECK(raw_send(ctx->raw, b, w_hello(b, 64), -1) == 0, 13);
-	CHILD_CHECK(raw_send(ctx->raw, b, w_region(b, 1, 4096, m1, NULL, 0), m1) == 0, 14);
-	CHILD_CHECK(raw_send(ctx->raw, b, w_region(b, 2, 4096, m3, NULL, 0), m2) == 0, 15);
+	CHILD_CHECK(raw_send(ctx->raw, b, raw_hello(b, 64, 0), -1) == 0, 13);
+	CHILD_CHECK(raw_send_region(ctx->raw, 1, 4096, m1, m1) == 0, 14);
+	CHILD_CHECK(raw_send_region(ctx->raw, 2, 4096, m3, m2) == 0, 15);
 	CHILD_CHECK(raw_recv(ctx->raw, b, sizeof(b), 5000) >= 32, 16); /* its HELLO */
 	CHILD_CHECK(raw_wait_release(ctx->raw, 1, 10000) == 0, 17);
 	CHILD_CHECK(raw_wait_release(ctx->raw, 2, 10000) == 0, 18);
@@ -2812,7 +2500,7 @@ static void other_identity_case(int mode)
 		      "honest region: %s", sshm_verdict_name(id->verdict));
 	if (mode == 0)
 		ck_assert_uint_eq(id->uid, 65534);
-	ck_assert(view_matches(v, 4096, 1));
+	ck_assert(test_view_matches(v, 4096, 1));
 	fprintf(stderr, "row19 (%s): honest region %s (reason %d)\n",
 		mode ? "non-dumpable" : "other uid", sshm_verdict_name(id->verdict),
 		id->reason);
@@ -2908,13 +2596,13 @@ static int set_last_pid(pid_t pid)
 
 static const char *need_pid_reuse(void)
 {
-	const char *r = need_verified();
+	const char *r = test_need_verified();
 	pid_t a, b;
 	int st, tries;
 
 	if (r)
 		return r;
-	if (!have_passpidfd())
+	if (test_need_passpidfd())
 		return "no SO_PASSPIDFD (Linux < 6.5): without a pidfd in the message a reused "
 		       "pid cannot be told apart (documented limitation)";
 	for (tries = 0; tries < 10; tries++) {
@@ -2956,9 +2644,9 @@ static int child_reuse_sender(void *arg)
 
 	close(ctx->lib_end);
 	if (ctx->hello)
-		CHILD_CHECK(raw_send(ctx->raw, b, w_hello(b, 64), -1) == 0, 10);
-	CHILD_CHECK(raw_send(ctx->raw, b, w_region(b, 1 + (uint64_t)getpid(), 4096, ctx->m,
-						   NULL, 0), ctx->m) == 0, 11);
+		CHILD_CHECK(raw_send(ctx->raw, b, raw_hello(b, 64, 0), -1) == 0, 10);
+	CHILD_CHECK(raw_send_region(ctx->raw, 1 + (uint64_t)getpid(), 4096, ctx->m,
+				    ctx->m) == 0, 11);
 	return 0; /* exits: its pid is free for reuse */
 }
 
@@ -2987,7 +2675,7 @@ START_TEST(test_hostile_row20_pid_reuse)
 	assert_ok(sshm_channel_adopt(sv[0], 0, &ch));
 	ctx.raw = sv[1];
 	ctx.lib_end = sv[0];
-	ctx.m = memfd_with(4096, 20, SEALS_ALL);
+	ctx.m = test_memfd_pattern(4096, 20, SEALS_ALL);
 	ctx.hold = hp[0];
 	ctx.holdw = hp[1];
 	ck_assert_int_ge(ctx.m, 0);
@@ -3051,8 +2739,8 @@ START_TEST(test_hostile_row21_features)
 		"row21 features: kcmp=%s pidfd=%s verified=%s SO_PASSPIDFD=%s "
 		"MFD_NOEXEC_SEAL=%s MFD_HUGETLB=%s valgrind=%s\n",
 		test_need_kcmp() ? "no" : "yes", test_need_pidfd() ? "no" : "yes",
-		need_verified() ? "no" : "yes", have_passpidfd() ? "yes" : "no",
-		have_noexec_seal() ? "yes" : "no", need_hugetlb_memfd() ? "no" : "yes",
+		test_need_verified() ? "no" : "yes", test_need_passpidfd() ? "no" : "yes",
+		have_noexec_seal() ? "yes" : "no", test_need_hugetlb() ? "no" : "yes",
 		test_under_valgrind() ? "yes" : "no");
 }
 END_TEST
@@ -3101,20 +2789,15 @@ START_TEST(test_hostile_row21_noexec_seal_off)
 }
 END_TEST
 
-static const char *need_verified_passpidfd(void)
-{
-	const char *r = need_verified();
-
-	return r ? r : have_passpidfd() ? NULL : "SO_PASSPIDFD is not available (Linux < 6.5)";
-}
-
 static const char *need_verified_no_passpidfd(void)
 {
-	const char *r = need_verified();
+	const char *r = test_need_verified();
 
-	return r ? r : have_passpidfd() ? "SO_PASSPIDFD is present: the pidfd_open fallback "
-					  "cannot be exercised on this kernel"
-					: NULL;
+	if (r)
+		return r;
+	return test_need_passpidfd() ? NULL
+				     : "SO_PASSPIDFD is present: the pidfd_open fallback "
+				       "cannot be exercised on this kernel";
 }
 
 static void check_pidfd_flag(int want)
@@ -3181,7 +2864,7 @@ END_TEST
 START_TEST(test_hostile_row21_kcmp_on)
 {
 	/* With kcmp (and a pidfd): an honest same-process region is verified. */
-	check_pidfd_flag(have_passpidfd());
+	check_pidfd_flag(!test_need_passpidfd());
 }
 END_TEST
 
@@ -3230,6 +2913,7 @@ struct sb_slot {
 
 static struct sb_slot sb_slots[SB_REGIONS + 1];
 static unsigned int sb_inflight;
+static uint8_t rbuf[16 + 8 * 4096];
 
 /* Handles one packet from the consumer: RELEASEs free their slots. */
 static int sb_read_releases(int raw, int timeout_ms)
@@ -3239,11 +2923,11 @@ static int sb_read_releases(int raw, int timeout_ms)
 
 	if (n == -1)
 		return timeout_ms ? -1 : 0;
-	if (n < 16 || get32(rbuf) != W_MAGIC || rbuf[5] != W_RELEASE)
+	if (n < 16 || raw_get32(rbuf) != RAW_MAGIC || rbuf[5] != RAW_RELEASE)
 		return -1;
-	count = get32(rbuf + 8);
+	count = raw_get32(rbuf + 8);
 	for (k = 0; k < count; k++) {
-		uint64_t id = get64(rbuf + 16 + 8 * k);
+		uint64_t id = raw_get64(rbuf + 16 + 8 * k);
 
 		if (id == 0 || id > SB_REGIONS || sb_slots[id].fd < 0)
 			return -1;
@@ -3268,20 +2952,20 @@ static int child_sb_attacker(void *arg)
 	close(ctx->lib_end);
 	for (i = 0; i <= SB_REGIONS; i++)
 		sb_slots[i].fd = -1;
-	rng_state = 0xb05b05b05ULL;
-	CHILD_CHECK(raw_send(ctx->raw, b, w_hello(b, 64), -1) == 0, 10);
+	test_rng_seed(0xb05b05b05ULL);
+	CHILD_CHECK(raw_send(ctx->raw, b, raw_hello(b, 64, 0), -1) == 0, 10);
 	CHILD_CHECK(raw_recv(ctx->raw, b, sizeof(b), 5000) >= 32, 11);
 
 	for (i = 0; i < SB_REGIONS; i++) {
 		struct sb_meta meta;
 		const uint64_t id = i + 1;
-		const size_t size = 1 + (size_t)(rng() % SB_MAX_SIZE);
-		const unsigned int kind = (unsigned int)(rng() % 3);
+		const size_t size = 1 + (size_t)(test_rng() % SB_MAX_SIZE);
+		const unsigned int kind = (unsigned int)(test_rng() % 3);
 		uint8_t *w = NULL, *m2;
 		int fd;
 
 		for (k = 0; k < size; k += 8) {
-			uint64_t x = rng();
+			uint64_t x = test_rng();
 
 			memcpy(data + k, &x, size - k < 8 ? size - k : 8);
 		}
@@ -3309,7 +2993,8 @@ static int child_sb_attacker(void *arg)
 		sb_slots[id].map = w;
 		sb_slots[id].size = size;
 		sb_inflight++;
-		CHILD_CHECK(raw_send(ctx->raw, b, w_region(b, id, size, fd, &meta, sizeof(meta)),
+		CHILD_CHECK(raw_send(ctx->raw, b,
+				     raw_region(b, id, size, fd, &meta, sizeof(meta)),
 				     fd) == 0, 19);
 
 		/* The attacks, right after the send. */
@@ -3339,7 +3024,7 @@ static int child_sb_attacker(void *arg)
 	{
 		uint8_t last[16 + sizeof(sealed)];
 
-		CHILD_CHECK(raw_send(ctx->raw, last, w_inline(last, &sealed, sizeof(sealed)),
+		CHILD_CHECK(raw_send(ctx->raw, last, raw_inline(last, &sealed, sizeof(sealed)),
 				     -1) == 0, 27);
 	}
 	while (sb_inflight > 0)
@@ -3425,7 +3110,7 @@ START_TEST(test_hostile_row02_readonly_mapping_kept)
 	struct atk a;
 	struct sshm_view *v = NULL;
 	uint8_t *ro;
-	int fd = memfd_with(8192, 7, 0);
+	int fd = test_memfd_pattern(8192, 7, 0);
 
 	ck_assert_int_ge(fd, 0);
 	ro = mmap(NULL, 8192, PROT_READ, MAP_SHARED, fd, 0);
@@ -3443,7 +3128,7 @@ START_TEST(test_hostile_row02_readonly_mapping_kept)
 		ck_assert_int_eq(mprotect(ro, 8192, PROT_READ | PROT_WRITE), -1);
 		ck_assert_int_eq(munmap(ro, 8192), 0);
 	}
-	ck_assert(view_matches(v, 8192, 7));
+	ck_assert(test_view_matches(v, 8192, 7));
 	sshm_view_unref(v);
 	ck_assert_int_eq(raw_wait_release(a.raw, 1, 5000), 0);
 	close(fd);
@@ -3459,7 +3144,7 @@ START_TEST(test_hostile_row07_write_only_memfd)
 	struct atk a;
 	struct sshm_view *v = NULL;
 	char path[64];
-	int m = memfd_with(4096, 8, SEALS_ALL), wo, fds, maps, r;
+	int m = test_memfd_pattern(4096, 8, SEALS_ALL), wo, fds, maps, r;
 
 	ck_assert_int_ge(m, 0);
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", m);
@@ -3527,7 +3212,7 @@ static Suite *hostile_suite(void)
 	test_add_if(tc, test_hostile_row04_default_cap, NULL);
 	test_add_if(tc, test_hostile_row05_sparse_tib, need_sparse_tib());
 	test_add_if(tc, test_hostile_row05_hole_hidden_by_blocks, NULL);
-	test_add_if(tc, test_hostile_row06_hugetlb, need_hugetlb_memfd());
+	test_add_if(tc, test_hostile_row06_hugetlb, test_need_hugetlb());
 	suite_add_tcase(s, tc);
 
 	tc = test_tcase("rows10_14_framing");
@@ -3574,7 +3259,7 @@ static Suite *hostile_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = test_tcase("rows18_21_identity");
-	test_add_if(tc, test_hostile_row18_fork_child_sends, need_verified());
+	test_add_if(tc, test_hostile_row18_fork_child_sends, test_need_verified());
 	test_add_if(tc, test_hostile_row19_dup2_over_announced, test_need_kcmp());
 	test_add_if(tc, test_hostile_row19_closed_announced, test_need_kcmp());
 	test_add_if(tc, test_hostile_row19_other_uid, need_root() ? need_root() : test_need_kcmp());
@@ -3582,9 +3267,9 @@ static Suite *hostile_suite(void)
 	test_add_if(tc, test_hostile_row20_sender_exited, test_need_kcmp());
 	test_add_if(tc, test_hostile_row20_pid_reuse, need_pid_reuse());
 	test_add_if(tc, test_hostile_row21_features, NULL);
-	test_add_if(tc, test_hostile_row21_kcmp_on, need_verified());
+	test_add_if(tc, test_hostile_row21_kcmp_on, test_need_verified());
 	test_add_if(tc, test_hostile_row21_no_kcmp, need_no_kcmp());
-	test_add_if(tc, test_hostile_row21_passpidfd_on, need_verified_passpidfd());
+	test_add_if(tc, test_hostile_row21_passpidfd_on, test_need_verified_passpidfd());
 	test_add_if(tc, test_hostile_row21_passpidfd_off, need_verified_no_passpidfd());
 	test_add_if(tc, test_hostile_row21_noexec_seal_on, need_noexec());
 	test_add_if(tc, test_hostile_row21_noexec_seal_off, need_no_noexec());

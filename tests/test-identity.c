@@ -9,12 +9,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -22,138 +19,16 @@
 #include "sshm.h"
 #include "testlib.h"
 
-#ifndef SO_PASSPIDFD
-#define SO_PASSPIDFD 76 /* Linux 6.5 */
-#endif
 #ifndef F_SEAL_SEAL
 #define F_SEAL_SEAL 0x0001
 #endif
 #ifndef KCMP_FILE
 #define KCMP_FILE 0
 #endif
-/* Same number on every architecture (unified syscall table). */
-#ifndef SYS_pidfd_send_signal
-#define SYS_pidfd_send_signal 424
-#endif
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
+
+#define SEALS_ALL (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL)
 
 /* ------------------------------------------------------------ helpers */
-
-#define assert_ok(expr)                                                      \
-	do {                                                                 \
-		int r_ = (expr);                                             \
-		ck_assert_msg(r_ >= 0, "%s: got %d (%s)", #expr, r_,         \
-			      sshm_strerror(r_));                            \
-	} while (0)
-
-#define assert_err(expr, err)                                                \
-	do {                                                                 \
-		int r_ = (expr), e_ = (err);                                 \
-		ck_assert_msg(r_ == e_, "%s: expected %d (%s), got %d (%s)", \
-			      #expr, e_, sshm_strerror(e_), r_,              \
-			      sshm_strerror(r_));                            \
-	} while (0)
-
-#define assert_verdict(id, want)                                             \
-	do {                                                                 \
-		const struct sshm_identity *i_ = (id);                       \
-		ck_assert_ptr_nonnull(i_);                                   \
-		ck_assert_msg(i_->verdict == (want),                         \
-			      "verdict %s (reason %d: %s), expected %s",     \
-			      sshm_verdict_name(i_->verdict), i_->reason,    \
-			      sshm_strerror(i_->reason),                     \
-			      sshm_verdict_name(want));                      \
-	} while (0)
-
-#define CHILD_CHECK(cond, code)                                              \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			fprintf(stderr, "child %d: %s:%d: %s failed\n",      \
-				(int)getpid(), __FILE__, __LINE__, #cond);   \
-			return (code);                                       \
-		}                                                            \
-	} while (0)
-
-static uint8_t pattern_byte(unsigned int seed, uint64_t off)
-{
-	return (uint8_t)(seed * 131u + off * 7u + (off >> 12) * 13u + 1u);
-}
-
-static struct sshm_region *region_make(uint64_t size, unsigned int seed)
-{
-	struct sshm_region *r = NULL;
-	uint8_t *p;
-	uint64_t i;
-
-	if (sshm_region_new(size, 0, &r) < 0)
-		return NULL;
-	if (sshm_region_map(r, (void **)&p) < 0)
-		return sshm_region_unref(r);
-	for (i = 0; i < size; i++)
-		p[i] = pattern_byte(seed, i);
-	if (sshm_region_seal(r) < 0)
-		return sshm_region_unref(r);
-	return r;
-}
-
-static int view_matches(const struct sshm_view *v, uint64_t size, unsigned int seed)
-{
-	const uint8_t *p = sshm_view_data(v);
-	uint64_t i;
-
-	if (sshm_view_size(v) != size || !p)
-		return 0;
-	for (i = 0; i < size; i++)
-		if (p[i] != pattern_byte(seed, i))
-			return 0;
-	return 1;
-}
-
-static const char *need_passpidfd(void)
-{
-	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0), one = 1, r;
-
-	if (fd < 0)
-		return "cannot create an AF_UNIX socket";
-	r = setsockopt(fd, SOL_SOCKET, SO_PASSPIDFD, &one, sizeof(one));
-	close(fd);
-	return r == 0 ? NULL : "SO_PASSPIDFD is not available (Linux < 6.5)";
-}
-
-/*
- * A "verified" verdict needs kcmp and a pidfd to prove the pid was not
- * reused: pidfd_open(2) (or SCM_PIDFD) and pidfd_send_signal(2).  valgrind
- * 3.19 does not know pidfd_send_signal, so those tests skip under it.
- */
-static const char *need_verified(void)
-{
-	const char *r = test_need_kcmp();
-	long pidfd;
-	int ok;
-
-	if (r || (r = test_need_pidfd()))
-		return r;
-	pidfd = syscall(SYS_pidfd_open, getpid(), 0);
-	if (pidfd < 0)
-		return "pidfd_open(2) failed";
-	ok = syscall(SYS_pidfd_send_signal, (int)pidfd, 0, NULL, 0) == 0;
-	close((int)pidfd);
-	return ok ? NULL : "pidfd_send_signal(2) is not available (Linux < 5.1, or valgrind)";
-}
-
-static const char *need_verified_and_passpidfd(void)
-{
-	const char *r = need_verified();
-
-	return r ? r : need_passpidfd();
-}
-
-static int have_passpidfd(void)
-{
-	return need_passpidfd() == NULL;
-}
 
 static void policy_init(struct sshm_policy *p, int identity)
 {
@@ -163,175 +38,25 @@ static void policy_init(struct sshm_policy *p, int identity)
 
 /* ------------------------------------------------------------ raw peer */
 
-/*
- * The wire format, written out by hand from doc/protocol.md so that the
- * tests do not share the library's encoder: common header (u32 magic
- * "SSHM", u8 version 1, u8 type, 2 zero bytes), then the type's fields,
- * little-endian.
- */
-#define RAW_MAGIC   0x4d485353u
-#define RAW_HELLO   1
-#define RAW_REGION  2
-#define RAW_RELEASE 4
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)v);
-	put32(p + 4, (uint32_t)(v >> 32));
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
-}
-
-static void raw_common(uint8_t *buf, uint8_t type)
-{
-	put32(buf, RAW_MAGIC);
-	buf[4] = 1;
-	buf[5] = type;
-	buf[6] = 0;
-	buf[7] = 0;
-}
-
-/* One packet, with @pass_fd in SCM_RIGHTS when >= 0.  No SCM_CREDENTIALS:
- * the receiver has SO_PASSCRED, so the kernel attaches them. */
-static int raw_send(int sock, const void *buf, size_t len, int pass_fd)
-{
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} ctl;
-	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-
-	if (pass_fd >= 0) {
-		struct cmsghdr *c;
-
-		memset(&ctl, 0, sizeof(ctl));
-		msg.msg_control = ctl.buf;
-		msg.msg_controllen = sizeof(ctl.buf);
-		c = CMSG_FIRSTHDR(&msg);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
-	}
-	return sendmsg(sock, &msg, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -1;
-}
-
-/* One packet within @timeout_ms; its length, or -1.  Fds are not expected
- * from the library: a packet with a control message fails. */
-static ssize_t raw_recv(int sock, uint8_t *buf, size_t cap, int timeout_ms)
-{
-	char ctl[CMSG_SPACE(sizeof(int) * 4)];
-	struct iovec iov = { .iov_base = buf, .iov_len = cap };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = ctl, .msg_controllen = sizeof(ctl) };
-	struct pollfd p = { .fd = sock, .events = POLLIN };
-	ssize_t n;
-
-	if (poll(&p, 1, timeout_ms) != 1)
-		return -1;
-	n = recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-	if (n < 0 || msg.msg_controllen != 0 || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
-		return -1;
-	return n;
-}
-
-/* Our HELLO, then the library's (which its constructor sent at once). */
+/* Our HELLO (window 64, max_size 1 GiB), then the library's (which its
+ * constructor sent at once). */
 static int raw_handshake(int sock)
 {
 	uint8_t b[64];
 	ssize_t n;
 
-	raw_common(b, RAW_HELLO);
-	put32(b + 8, 64);                 /* window */
-	put32(b + 12, 65536);             /* inline_max */
-	put64(b + 16, (uint64_t)1 << 30); /* max_size */
-	put32(b + 24, 4096);              /* meta_max */
-	put32(b + 28, 0);
-	if (raw_send(sock, b, 32, -1) < 0)
+	if (raw_send(sock, b, raw_hello(b, 64, (uint64_t)1 << 30), -1) < 0)
 		return -1;
 	n = raw_recv(sock, b, sizeof(b), 5000);
-	if (n < 32 || get32(b) != RAW_MAGIC || b[4] != 1 || b[5] != RAW_HELLO)
+	if (n < 32 || raw_get32(b) != RAW_MAGIC || b[4] != 1 || b[5] != RAW_HELLO)
 		return -1;
-	return 0;
-}
-
-static int raw_send_region(int sock, uint64_t id, uint64_t size, int32_t announced,
-			   int pass_fd)
-{
-	uint8_t b[32];
-
-	raw_common(b, RAW_REGION);
-	put64(b + 8, id);
-	put64(b + 16, size);
-	put32(b + 24, (uint32_t)announced);
-	put32(b + 28, 0);
-	return raw_send(sock, b, sizeof(b), pass_fd);
-}
-
-/* Reads RELEASE packets until every id in @ids[0..n) was seen. */
-static int raw_wait_releases(int sock, const uint64_t *ids, unsigned int n)
-{
-	static uint8_t b[16 + 8 * 4096];
-	unsigned int seen = 0, i, k;
-
-	while (seen != (1u << n) - 1) {
-		ssize_t len = raw_recv(sock, b, sizeof(b), 5000);
-		uint32_t count;
-
-		if (len < 16 || get32(b) != RAW_MAGIC || b[5] != RAW_RELEASE)
-			return -1;
-		count = get32(b + 8);
-		if ((size_t)len != 16 + (size_t)count * 8)
-			return -1;
-		for (k = 0; k < count; k++)
-			for (i = 0; i < n; i++)
-				if (get64(b + 16 + 8 * k) == ids[i])
-					seen |= 1u << i;
-	}
 	return 0;
 }
 
 /* A memfd sealed the way sshm seals, holding pattern @seed. */
 static int sealed_memfd(uint64_t size, unsigned int seed)
 {
-	int fd = memfd_create("sshm-test-attacker", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	uint8_t *p;
-	uint64_t i;
-
-	if (fd < 0)
-		return -1;
-	p = malloc(size);
-	if (!p || ftruncate(fd, (off_t)size) < 0)
-		goto fail;
-	for (i = 0; i < size; i++)
-		p[i] = pattern_byte(seed, i);
-	if (pwrite(fd, p, size, 0) != (ssize_t)size ||
-	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0)
-		goto fail;
-	free(p);
-	return fd;
-fail:
-	free(p);
-	close(fd);
-	return -1;
+	return test_memfd_pattern(size, seed, SEALS_ALL);
 }
 
 /* A channel on one end of a socketpair, the test speaking raw on the other. */
@@ -382,7 +107,7 @@ START_TEST(test_identity_same_process_verified)
 	pid_t self = getpid();
 
 	assert_ok(sshm_channel_pair(0, &a, &b));
-	r = region_make(8192, 1);
+	r = test_region_pattern(8192, 1);
 	ck_assert_ptr_nonnull(r);
 	assert_ok(sshm_channel_send(a, r, NULL, 0));
 	assert_ok(sshm_channel_send(a, r, NULL, 0));
@@ -392,7 +117,7 @@ START_TEST(test_identity_same_process_verified)
 	id = sshm_view_identity(v);
 	assert_verdict(id, SSHM_VERDICT_VERIFIED);
 	check_own_identity(id);
-	if (have_passpidfd())
+	if (!test_need_passpidfd())
 		ck_assert_uint_ne(id->flags & SSHM_IDENTITY_F_PIDFD, 0);
 	/* Independently: the announced fd is open here (same process) and is
 	 * the very file the view holds. */
@@ -405,7 +130,7 @@ START_TEST(test_identity_same_process_verified)
 	assert_ok(sshm_channel_recv(b, &pol, &v));
 	assert_verdict(sshm_view_identity(v), SSHM_VERDICT_VERIFIED);
 	check_own_identity(sshm_view_identity(v));
-	ck_assert(view_matches(v, 8192, 1));
+	ck_assert(test_view_matches(v, 8192, 1));
 
 	sshm_view_unref(v);
 	sshm_region_unref(r);
@@ -426,7 +151,7 @@ START_TEST(test_identity_zeroed_policy_checks)
 
 	memset(&pol, 0, sizeof(pol));
 	assert_ok(sshm_channel_pair(0, &a, &b));
-	r = region_make(4096, 3);
+	r = test_region_pattern(4096, 3);
 	ck_assert_ptr_nonnull(r);
 	assert_ok(sshm_channel_send(a, r, NULL, 0));
 	assert_ok(sshm_channel_recv(b, &pol, &v));
@@ -453,7 +178,7 @@ static int child_send_one(void *arg)
 	int ret;
 
 	ctx->b = sshm_channel_unref(ctx->b);
-	r = region_make(3 * 4096, 2);
+	r = test_region_pattern(3 * 4096, 2);
 	CHILD_CHECK(r != NULL, 10);
 	ret = sshm_channel_send(ctx->a, r, "child", 5);
 	if (ret < 0)
@@ -494,9 +219,9 @@ START_TEST(test_identity_forked_child_verified)
 		      (int)id->pid, (int)pid, (int)getpid());
 	ck_assert_uint_eq(id->uid, getuid());
 	ck_assert_int_eq(id->reason, 0);
-	if (have_passpidfd())
+	if (!test_need_passpidfd())
 		ck_assert_uint_ne(id->flags & SSHM_IDENTITY_F_PIDFD, 0);
-	ck_assert(view_matches(v, 3 * 4096, 2));
+	ck_assert(test_view_matches(v, 3 * 4096, 2));
 
 	sshm_view_unref(v);
 	sshm_channel_unref(ctx.b);
@@ -517,7 +242,7 @@ START_TEST(test_identity_listener_verified)
 	snprintf(name, sizeof(name), "@sshm-test-id-%d", (int)getpid());
 	assert_ok(sshm_listener_new(name, 0, &l));
 	assert_ok(sshm_channel_connect(name, 0, &c));
-	r = region_make(4096, 3);
+	r = test_region_pattern(4096, 3);
 	ck_assert_ptr_nonnull(r);
 	/* The server's HELLO is only sent by accept() and the first send
 	 * waits for it: accept first, this is a single thread. */
@@ -550,7 +275,7 @@ START_TEST(test_identity_pidfd_flag)
 	const struct sshm_identity *id;
 
 	assert_ok(sshm_channel_pair(0, &a, &b));
-	r = region_make(4096, 4);
+	r = test_region_pattern(4096, 4);
 	ck_assert_ptr_nonnull(r);
 	assert_ok(sshm_channel_send(a, r, NULL, 0));
 	assert_ok(sshm_channel_recv(b, NULL, &v));
@@ -573,7 +298,7 @@ static int child_send_and_exit(void *arg)
 	struct sshm_region *r;
 
 	ctx->b = sshm_channel_unref(ctx->b);
-	r = region_make(4096, 5);
+	r = test_region_pattern(4096, 5);
 	CHILD_CHECK(r != NULL, 10);
 	CHILD_CHECK(sshm_channel_send(ctx->a, r, NULL, 0) == 0, 11);
 	CHILD_CHECK(sshm_channel_send(ctx->a, r, NULL, 0) == 0, 12);
@@ -602,7 +327,7 @@ START_TEST(test_identity_sender_exited_unverifiable)
 	assert_verdict(id, SSHM_VERDICT_UNVERIFIABLE);
 	ck_assert_msg(id->reason < 0, "unverifiable without a reason (%d)", id->reason);
 	ck_assert_int_eq(id->pid, pid);
-	ck_assert(view_matches(v, 4096, 5));
+	ck_assert(test_view_matches(v, 4096, 5));
 	v = sshm_view_unref(v);
 
 	/* Required: rejected, even though the release has nobody to go to. */
@@ -625,7 +350,7 @@ START_TEST(test_identity_off_not_checked)
 	const struct sshm_identity *id;
 
 	assert_ok(sshm_channel_pair(0, &a, &b));
-	r = region_make(4096, 6);
+	r = test_region_pattern(4096, 6);
 	ck_assert_ptr_nonnull(r);
 	assert_ok(sshm_channel_send(a, r, NULL, 0));
 	policy_init(&pol, SSHM_IDENTITY_OFF);
@@ -633,7 +358,7 @@ START_TEST(test_identity_off_not_checked)
 	id = sshm_view_identity(v);
 	assert_verdict(id, SSHM_VERDICT_NOT_CHECKED);
 	ck_assert_int_eq(id->reason, 0);
-	ck_assert(view_matches(v, 4096, 6));
+	ck_assert(test_view_matches(v, 4096, 6));
 
 	sshm_view_unref(v);
 	sshm_region_unref(r);
@@ -697,7 +422,7 @@ START_TEST(test_identity_attacker_wrong_fd)
 	policy_init(&pol, SSHM_IDENTITY_REQUIRED);
 	assert_err(sshm_channel_recv(p.ch, &pol, &v), -SSHM_EIDENTITY);
 	/* Both came back as releases: the sender's window is not eaten. */
-	ck_assert_msg(raw_wait_releases(p.raw, ids, 2) == 0,
+	ck_assert_msg(raw_wait_releases(p.raw, ids, 2, 5000) == 0,
 		      "no RELEASE for the rejected regions");
 
 	/* The channel is still usable: an honest region goes through. */
@@ -706,9 +431,9 @@ START_TEST(test_identity_attacker_wrong_fd)
 	assert_verdict(sshm_view_identity(v), SSHM_VERDICT_VERIFIED);
 	ck_assert_int_eq(sshm_view_identity(v)->announced_fd, m1);
 	ck_assert_int_eq(sshm_view_identity(v)->pid, getpid());
-	ck_assert(view_matches(v, 4096, 1));
+	ck_assert(test_view_matches(v, 4096, 1));
 	sshm_view_unref(v);
-	ck_assert_int_eq(raw_wait_releases(p.raw, ids + 2, 1), 0);
+	ck_assert_int_eq(raw_wait_releases(p.raw, ids + 2, 1, 5000), 0);
 
 	close(m1);
 	close(m2);
@@ -737,9 +462,9 @@ START_TEST(test_identity_attacker_closed_fd_best_effort)
 		      sshm_strerror(id->reason));
 	ck_assert_int_eq(id->announced_fd, CLOSED_FD);
 	ck_assert_int_eq(id->pid, getpid());
-	ck_assert(view_matches(v, 8192, 3));
+	ck_assert(test_view_matches(v, 8192, 3));
 	sshm_view_unref(v);
-	ck_assert_int_eq(raw_wait_releases(p.raw, ids, 1), 0);
+	ck_assert_int_eq(raw_wait_releases(p.raw, ids, 1, 5000), 0);
 
 	close(m1);
 	raw_peer_close(&p);
@@ -762,14 +487,14 @@ START_TEST(test_identity_attacker_closed_fd_required)
 	ck_assert_int_eq(raw_send_region(p.raw, 8, 8192, CLOSED_FD, m1), 0);
 	assert_err(sshm_channel_recv(p.ch, &pol, &v), -SSHM_EUNVERIFIED);
 	ck_assert_ptr_null(v);
-	ck_assert_int_eq(raw_wait_releases(p.raw, ids, 1), 0);
+	ck_assert_int_eq(raw_wait_releases(p.raw, ids, 1, 5000), 0);
 
 	/* Still usable. */
 	ck_assert_int_eq(raw_send_region(p.raw, 9, 8192, m1, m1), 0);
 	assert_ok(sshm_channel_recv(p.ch, &pol, &v));
 	assert_verdict(sshm_view_identity(v), SSHM_VERDICT_VERIFIED);
 	sshm_view_unref(v);
-	ck_assert_int_eq(raw_wait_releases(p.raw, ids + 1, 1), 0);
+	ck_assert_int_eq(raw_wait_releases(p.raw, ids + 1, 1, 5000), 0);
 
 	close(m1);
 	raw_peer_close(&p);
@@ -794,7 +519,7 @@ START_TEST(test_identity_attacker_off_skips_kcmp)
 	ck_assert_int_eq(raw_send_region(p.raw, 1, 4096, m2, m1), 0);
 	assert_ok(sshm_channel_recv(p.ch, &pol, &v));
 	assert_verdict(sshm_view_identity(v), SSHM_VERDICT_NOT_CHECKED);
-	ck_assert(view_matches(v, 4096, 1));
+	ck_assert(test_view_matches(v, 4096, 1));
 	sshm_view_unref(v);
 
 	close(m1);
@@ -825,7 +550,7 @@ static int child_attacker(void *arg)
 	CHILD_CHECK(raw_send_region(ctx->raw, 12, 3 * 4096, m2, m1) == 0, 14);
 	CHILD_CHECK(raw_send_region(ctx->raw, 13, 3 * 4096, CLOSED_FD, m1) == 0, 15);
 	/* Keep every fd open until the parent released all three. */
-	CHILD_CHECK(raw_wait_releases(ctx->raw, ids, 3) == 0, 16);
+	CHILD_CHECK(raw_wait_releases(ctx->raw, ids, 3, 5000) == 0, 16);
 	close(m1);
 	close(m2);
 	close(ctx->raw);
@@ -850,7 +575,7 @@ START_TEST(test_identity_attacker_child)
 	id = sshm_view_identity(v);
 	assert_verdict(id, SSHM_VERDICT_VERIFIED);
 	ck_assert_int_eq(id->pid, pid);
-	ck_assert(view_matches(v, 3 * 4096, 21));
+	ck_assert(test_view_matches(v, 3 * 4096, 21));
 	v = sshm_view_unref(v);
 
 	assert_err(sshm_channel_recv(ctx.ch, NULL, &v), -SSHM_EIDENTITY);
@@ -874,7 +599,7 @@ static Suite *identity_suite(void)
 {
 	Suite *s = suite_create("identity");
 	const char *kcmp = test_need_kcmp();
-	const char *verified = need_verified();
+	const char *verified = test_need_verified();
 	TCase *tc;
 
 	tc = test_tcase("verdict");
@@ -882,7 +607,7 @@ static Suite *identity_suite(void)
 	test_add_if(tc, test_identity_zeroed_policy_checks, verified);
 	test_add_if(tc, test_identity_forked_child_verified, verified);
 	test_add_if(tc, test_identity_listener_verified, verified);
-	test_add_if(tc, test_identity_pidfd_flag, need_verified_and_passpidfd());
+	test_add_if(tc, test_identity_pidfd_flag, test_need_verified_passpidfd());
 	test_add_if(tc, test_identity_sender_exited_unverifiable, kcmp);
 	suite_add_tcase(s, tc);
 

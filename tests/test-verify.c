@@ -41,7 +41,6 @@
 #define SENTINEL_SEALS 0xdeadbeefu
 #define PAGE 4096u
 #define MIB (1024u * 1024u)
-#define HUGE_SIZE (2u * MIB)
 
 /* ------------------------------------------------------------ helpers */
 
@@ -170,34 +169,6 @@ static const char *need_tty(void)
 
 	if (fd < 0)
 		return "no pseudo-terminal (posix_openpt failed)";
-	close(fd);
-	return NULL;
-}
-
-/* A sealed, sparse hugetlb memfd (an empty pool is enough), or -errno. */
-static int hugetlb_memfd(void)
-{
-	int fd = memfd_create("sshm-test-huge",
-			      MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB);
-
-	if (fd < 0)
-		return -errno;
-	if (ftruncate(fd, HUGE_SIZE) < 0 ||
-	    fcntl(fd, F_ADD_SEALS, SEALS_ALL) < 0) {
-		int r = -errno;
-
-		close(fd);
-		return r;
-	}
-	return fd;
-}
-
-static const char *need_hugetlb(void)
-{
-	int fd = hugetlb_memfd();
-
-	if (fd < 0)
-		return "no sealable 2 MiB MFD_HUGETLB memfd on this kernel";
 	close(fd);
 	return NULL;
 }
@@ -791,10 +762,10 @@ END_TEST
 
 START_TEST(test_verify_hugetlb_default)
 {
-	int fd = hugetlb_memfd();
+	int fd = test_hugetlb_memfd();
 
 	ck_assert_int_ge(fd, 0);
-	expect_verify(fd, HUGE_SIZE, NULL, -SSHM_EHUGETLB);
+	expect_verify(fd, TEST_HUGE_SIZE, NULL, -SSHM_EHUGETLB);
 	expect_verify(fd, 0, NULL, -SSHM_EHUGETLB);
 	xclose(fd);
 }
@@ -803,16 +774,16 @@ END_TEST
 START_TEST(test_verify_hugetlb_allowed_sparse)
 {
 	struct sshm_policy p;
-	int fd = hugetlb_memfd(), r;
+	int fd = test_hugetlb_memfd(), r;
 
 	ck_assert_int_ge(fd, 0);
 	zero_policy(&p);
 	/* Allowed, but no pages behind it: a read would SIGBUS. */
 	p.flags = SSHM_POLICY_ALLOW_HUGETLB | SSHM_POLICY_POPULATED;
-	expect_verify(fd, HUGE_SIZE, &p, -SSHM_EHOLES);
+	expect_verify(fd, TEST_HUGE_SIZE, &p, -SSHM_EHOLES);
 	/* Allowing hugetlb without asking for population is never enough. */
 	p.flags = SSHM_POLICY_ALLOW_HUGETLB;
-	r = sshm_fd_verify(fd, HUGE_SIZE, &p, NULL);
+	r = sshm_fd_verify(fd, TEST_HUGE_SIZE, &p, NULL);
 	ck_assert_msg(r == -SSHM_EHUGETLB || r == -SSHM_EHOLES || r == -EINVAL,
 		      "ALLOW_HUGETLB without POPULATED on a sparse region: %d (%s)", r,
 		      sshm_strerror(r));
@@ -826,9 +797,9 @@ START_TEST(test_verify_hugetlb_unsealed)
 	int r;
 
 	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(ftruncate(fd, HUGE_SIZE), 0);
+	ck_assert_int_eq(ftruncate(fd, TEST_HUGE_SIZE), 0);
 	/* Either verdict rejects it; neither may be 0. */
-	r = sshm_fd_verify(fd, HUGE_SIZE, NULL, NULL);
+	r = sshm_fd_verify(fd, TEST_HUGE_SIZE, NULL, NULL);
 	ck_assert_msg(r == -SSHM_EHUGETLB || r == -SSHM_ESEALS, "got %d (%s)", r,
 		      sshm_strerror(r));
 	xclose(fd);
@@ -838,7 +809,7 @@ END_TEST
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("verify");
-	const char *huge = need_hugetlb();
+	const char *huge = test_need_hugetlb();
 	TCase *tc;
 
 	tc = test_tcase("type");

@@ -27,39 +27,6 @@
 
 /* ------------------------------------------------------------ helpers */
 
-#define assert_ok(expr)                                                      \
-	do {                                                                 \
-		int r_ = (expr);                                             \
-		ck_assert_msg(r_ >= 0, "%s: got %d (%s)", #expr, r_,         \
-			      sshm_strerror(r_));                            \
-	} while (0)
-
-#define assert_err(expr, err)                                                \
-	do {                                                                 \
-		int r_ = (expr), e_ = (err);                                 \
-		ck_assert_msg(r_ == e_, "%s: expected %d (%s), got %d (%s)", \
-			      #expr, e_, sshm_strerror(e_), r_,              \
-			      sshm_strerror(r_));                            \
-	} while (0)
-
-static uint8_t pattern_byte(unsigned int seed, uint64_t off)
-{
-	return (uint8_t)(seed * 131u + off * 7u + (off >> 12) * 13u + 1u);
-}
-
-static void view_check_pattern(const struct sshm_view *v, uint64_t size,
-			       unsigned int seed)
-{
-	const uint8_t *p = sshm_view_data(v);
-	uint64_t i;
-
-	ck_assert_uint_eq(sshm_view_size(v), size);
-	ck_assert_ptr_nonnull(p);
-	for (i = 0; i < size; i++)
-		ck_assert_msg(p[i] == pattern_byte(seed, i), "byte %llu differs",
-			      (unsigned long long)i);
-}
-
 /* A producer (non-blocking, so releases can be collected) and a consumer. */
 struct fixture {
 	struct sshm_channel *prod;
@@ -71,16 +38,14 @@ struct fixture {
 
 static void fixture_open(struct fixture *f, uint64_t size, unsigned int seed)
 {
-	uint8_t *p;
-	uint64_t i;
+	void *p;
 
 	f->size = size;
 	f->seed = seed;
 	assert_ok(sshm_channel_pair(SSHM_CHANNEL_NONBLOCK, &f->prod, &f->cons));
 	assert_ok(sshm_region_new(size, 0, &f->region));
-	assert_ok(sshm_region_map(f->region, (void **)&p));
-	for (i = 0; i < size; i++)
-		p[i] = pattern_byte(seed, i);
+	assert_ok(sshm_region_map(f->region, &p));
+	test_pattern_fill(p, size, seed);
 	assert_ok(sshm_region_seal(f->region));
 }
 
@@ -196,7 +161,7 @@ START_TEST(test_view_write_segfaults)
 		      WIFSIGNALED(st) ? "killed by signal" : "exited with",
 		      WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
 	ck_assert_uint_eq(*(const uint8_t *)sshm_view_data(v), first);
-	view_check_pattern(v, f.size, f.seed);
+	test_view_check_pattern(v, f.size, f.seed);
 
 	sshm_view_unref(v);
 	fixture_close(&f);
@@ -224,7 +189,7 @@ START_TEST(test_view_mprotect_write_denied)
 	ck_assert_msg(r == -1 && errno == EACCES,
 		      "mprotect(PROT_WRITE) on the whole view: %d (%s), expected EACCES",
 		      r, strerror(errno));
-	view_check_pattern(v, f.size, f.seed);
+	test_view_check_pattern(v, f.size, f.seed);
 
 	sshm_view_unref(v);
 	fixture_close(&f);
@@ -258,7 +223,7 @@ START_TEST(test_view_proc_mem_write_denied)
 		      first, p[0]);
 	ck_assert_int_eq(pread(sshm_view_fd(v), &ondisk, 1, 0), 1);
 	ck_assert_uint_eq(ondisk, first);
-	view_check_pattern(v, f.size, f.seed);
+	test_view_check_pattern(v, f.size, f.seed);
 
 	sshm_view_unref(v);
 	fixture_close(&f);
@@ -408,7 +373,7 @@ START_TEST(test_view_ref_unref)
 
 	/* First of two: everything still there, nothing released. */
 	ck_assert_ptr_null(sshm_view_unref(v));
-	view_check_pattern(v, f.size, f.seed);
+	test_view_check_pattern(v, f.size, f.seed);
 	ck_assert_int_ge(fcntl(sshm_view_fd(v), F_GETFD), 0);
 	ck_assert_uint_eq(fixture_inflight(&f), 1);
 
@@ -460,7 +425,7 @@ START_TEST(test_view_outlives_channel)
 	fixture_open(&f, 2 * 4096, 10);
 	v = fixture_send_recv(&f, NULL, 0);
 	f.cons = sshm_channel_unref(f.cons);
-	view_check_pattern(v, f.size, f.seed);
+	test_view_check_pattern(v, f.size, f.seed);
 	ck_assert_uint_eq(fixture_inflight(&f), 1);
 
 	sshm_view_unref(v);

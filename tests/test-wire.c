@@ -20,14 +20,6 @@
 
 static uint8_t buf[BUF_MAX];
 
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
 /* Pattern bytes for meta/data/trailers, so misplaced pointers show. */
 static void fill_pattern(uint8_t *p, size_t len, uint8_t seed)
 {
@@ -362,7 +354,7 @@ START_TEST(test_wire_reject_magic)
 			buf[byte] ^= (uint8_t)(1u << bit);
 		}
 	/* Host-order magic on a little-endian host is still wrong if swapped. */
-	put32(buf, 0x5353484du);
+	raw_put32(buf, 0x5353484du);
 	expect_reject(buf, n, -SSHM_EHEADER);
 	memset(buf, 0, 4);
 	expect_reject(buf, n, -SSHM_EHEADER);
@@ -698,17 +690,6 @@ END_TEST
 
 /* ------------------------------------------------------------ random bytes */
 
-static uint64_t rng_state;
-
-static uint64_t rng(void)
-{
-	/* xorshift64*: fixed seed, the same sequence on every host. */
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dull;
-}
-
 /* A decoded message must describe exactly the bytes it came from. */
 static void check_consistent(const uint8_t *p, size_t len, const struct wire_msg *m)
 {
@@ -766,20 +747,20 @@ START_TEST(test_wire_random_bytes)
 	 * Exactly-sized heap buffers, so a read past the end shows under
 	 * valgrind and ASan.
 	 */
-	rng_state = 0x5353484d00000001ull;
+	test_rng_seed(0x5353484d00000001ull);
 	memset(&pristine, SENTINEL, sizeof(pristine));
 	for (i = 0; i < 100000; i++) {
-		size_t len = (size_t)(rng() % 201), k;
-		uint64_t mode = rng();
+		size_t len = (size_t)(test_rng() % 201), k;
+		uint64_t mode = test_rng();
 		int r;
 
 		p = malloc(len ? len : 1);
 		ck_assert_ptr_nonnull(p);
 		for (k = 0; k < len; k++)
-			p[k] = (uint8_t)rng();
+			p[k] = (uint8_t)test_rng();
 		if ((mode & 1) && len >= 5) {
 			/* Half the time: valid magic and version ... */
-			put32(p, WIRE_MAGIC);
+			raw_put32(p, WIRE_MAGIC);
 			p[4] = WIRE_VERSION;
 			/* ... mostly a known type, zero reserved bytes ... */
 			if ((mode & 6) && len >= WIRE_COMMON_LEN) {
@@ -791,22 +772,22 @@ START_TEST(test_wire_random_bytes)
 				switch (p[5]) {
 				case WIRE_REGION:
 					if (len >= WIRE_REGION_LEN)
-						put32(p + 28, (uint32_t)(len - WIRE_REGION_LEN));
+						raw_put32(p + 28, (uint32_t)(len - WIRE_REGION_LEN));
 					break;
 				case WIRE_INLINE: {
 					uint32_t meta = (uint32_t)((mode >> 16) % (len - WIRE_INLINE_LEN + 1));
 
-					put32(p + 8, meta);
-					put32(p + 12, (uint32_t)(len - WIRE_INLINE_LEN - meta));
+					raw_put32(p + 8, meta);
+					raw_put32(p + 12, (uint32_t)(len - WIRE_INLINE_LEN - meta));
 					break;
 				}
 				case WIRE_RELEASE:
-					put32(p + 8, (uint32_t)((len - WIRE_RELEASE_LEN) / 8));
-					put32(p + 12, 0);
+					raw_put32(p + 8, (uint32_t)((len - WIRE_RELEASE_LEN) / 8));
+					raw_put32(p + 12, 0);
 					break;
 				case WIRE_HELLO:
 					if (len >= WIRE_HELLO_LEN)
-						put32(p + 28, 0);
+						raw_put32(p + 28, 0);
 					break;
 				default:
 					break;

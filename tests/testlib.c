@@ -1,15 +1,37 @@
 /* SPDX-License-Identifier: MIT */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "testlib.h"
+
+#ifndef F_SEAL_SEAL
+#define F_SEAL_SEAL 0x0001
+#endif
+#ifndef MFD_HUGETLB
+#define MFD_HUGETLB 0x0004U
+#endif
+#ifndef SO_PASSPIDFD
+#define SO_PASSPIDFD 76 /* Linux 6.5 */
+#endif
+/* Same number on every architecture (unified syscall table). */
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+
+#define SEALS_ALL (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL)
 
 #define MAX_SKIPS 64
 static const char *skip_names[MAX_SKIPS];
@@ -170,4 +192,361 @@ const char *test_need_real_rlimit(void)
 {
 	return test_under_valgrind() ? "valgrind emulates RLIMIT_NOFILE and keeps fds of its own"
 				     : NULL;
+}
+
+const char *test_need_passpidfd(void)
+{
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0), one = 1, r;
+
+	if (fd < 0)
+		return "cannot create an AF_UNIX socket";
+	r = setsockopt(fd, SOL_SOCKET, SO_PASSPIDFD, &one, sizeof(one));
+	close(fd);
+	return r == 0 ? NULL : "SO_PASSPIDFD is not available (Linux < 6.5)";
+}
+
+const char *test_need_verified(void)
+{
+	const char *r = test_need_kcmp();
+	long pidfd;
+	int ok;
+
+	if (r || (r = test_need_pidfd()))
+		return r;
+	pidfd = syscall(SYS_pidfd_open, getpid(), 0);
+	if (pidfd < 0)
+		return "pidfd_open(2) failed";
+	ok = syscall(SYS_pidfd_send_signal, (int)pidfd, 0, NULL, 0) == 0;
+	close((int)pidfd);
+	return ok ? NULL : "pidfd_send_signal(2) is not available (Linux < 5.1, or valgrind)";
+}
+
+const char *test_need_verified_passpidfd(void)
+{
+	const char *r = test_need_verified();
+
+	return r ? r : test_need_passpidfd();
+}
+
+/* ------------------------------------------------------------ payloads */
+
+uint8_t test_pattern_byte(unsigned int seed, uint64_t off)
+{
+	return (uint8_t)(seed * 131u + off * 7u + (off >> 12) * 13u + 1u);
+}
+
+void test_pattern_fill(void *buf, uint64_t len, unsigned int seed)
+{
+	uint8_t *p = buf;
+	uint64_t i;
+
+	for (i = 0; i < len; i++)
+		p[i] = test_pattern_byte(seed, i);
+}
+
+int64_t test_pattern_check(const void *buf, uint64_t len, unsigned int seed)
+{
+	const uint8_t *p = buf;
+	uint64_t i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] != test_pattern_byte(seed, i))
+			return (int64_t)i;
+	return -1;
+}
+
+struct sshm_region *test_region_pattern(uint64_t size, unsigned int seed)
+{
+	struct sshm_region *r = NULL;
+	void *p;
+
+	if (sshm_region_new(size, 0, &r) < 0)
+		return NULL;
+	if (sshm_region_map(r, &p) < 0)
+		return sshm_region_unref(r);
+	test_pattern_fill(p, size, seed);
+	if (sshm_region_seal(r) < 0)
+		return sshm_region_unref(r);
+	return r;
+}
+
+struct sshm_region *test_region_pattern_checked(uint64_t size, unsigned int seed)
+{
+	struct sshm_region *r = test_region_pattern(size, seed);
+
+	ck_assert_msg(r != NULL, "could not make a sealed region of %llu bytes",
+		      (unsigned long long)size);
+	return r;
+}
+
+int test_memfd_pattern(uint64_t size, unsigned int seed, unsigned int seals)
+{
+	int fd = memfd_create("sshm-test", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	uint8_t buf[4096];
+	uint64_t off;
+
+	if (fd < 0)
+		return -1;
+	if (ftruncate(fd, (off_t)size) < 0)
+		goto fail;
+	for (off = 0; off < size; off += sizeof(buf)) {
+		size_t n = size - off < sizeof(buf) ? (size_t)(size - off) : sizeof(buf);
+		size_t i;
+
+		for (i = 0; i < n; i++)
+			buf[i] = test_pattern_byte(seed, off + i);
+		if (pwrite(fd, buf, n, (off_t)off) != (ssize_t)n)
+			goto fail;
+	}
+	if (seals && fcntl(fd, F_ADD_SEALS, seals) < 0)
+		goto fail;
+	return fd;
+fail:
+	close(fd);
+	return -1;
+}
+
+int test_hugetlb_memfd(void)
+{
+	int fd = memfd_create("sshm-test-huge",
+			      MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB);
+
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, (off_t)TEST_HUGE_SIZE) < 0 ||
+	    fcntl(fd, F_ADD_SEALS, SEALS_ALL) < 0) {
+		int r = -errno;
+
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+const char *test_need_hugetlb(void)
+{
+	int fd = test_hugetlb_memfd();
+
+	if (fd < 0)
+		return "no sealable 2 MiB MFD_HUGETLB memfd on this kernel";
+	close(fd);
+	return NULL;
+}
+
+void test_pair_make(unsigned int flags, struct sshm_channel **a, struct sshm_channel **b)
+{
+	*a = *b = NULL;
+	assert_ok(sshm_channel_pair(flags, a, b));
+	ck_assert_ptr_nonnull(*a);
+	ck_assert_ptr_nonnull(*b);
+	ck_assert_ptr_ne(*a, *b);
+}
+
+void test_view_check_pattern(const struct sshm_view *v, uint64_t size, unsigned int seed)
+{
+	int64_t bad;
+
+	ck_assert_uint_eq(sshm_view_size(v), size);
+	ck_assert_ptr_nonnull(sshm_view_data(v));
+	bad = test_pattern_check(sshm_view_data(v), size, seed);
+	ck_assert_msg(bad < 0, "byte %lld of a %llu-byte view differs", (long long)bad,
+		      (unsigned long long)size);
+}
+
+int test_view_matches(const struct sshm_view *v, uint64_t size, unsigned int seed)
+{
+	const void *p = sshm_view_data(v);
+
+	return sshm_view_size(v) == size && p && test_pattern_check(p, size, seed) < 0;
+}
+
+int test_poll_one(int fd, short events, int timeout_ms)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+	int r;
+
+	do
+		r = poll(&p, 1, timeout_ms);
+	while (r < 0 && errno == EINTR);
+	return r > 0 ? p.revents : r;
+}
+
+static uint64_t rng_state;
+
+void test_rng_seed(uint64_t seed)
+{
+	rng_state = seed;
+}
+
+uint64_t test_rng(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 0x2545f4914f6cdd1dull;
+}
+
+/* ------------------------------------------------------------ raw wire */
+
+void raw_put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+void raw_put64(uint8_t *p, uint64_t v)
+{
+	raw_put32(p, (uint32_t)v);
+	raw_put32(p + 4, (uint32_t)(v >> 32));
+}
+
+uint32_t raw_get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+uint64_t raw_get64(const uint8_t *p)
+{
+	return (uint64_t)raw_get32(p) | (uint64_t)raw_get32(p + 4) << 32;
+}
+
+void raw_common(uint8_t *b, uint8_t type)
+{
+	raw_put32(b, RAW_MAGIC);
+	b[4] = 1;
+	b[5] = type;
+	b[6] = 0;
+	b[7] = 0;
+}
+
+size_t raw_hello(uint8_t *b, uint32_t window, uint64_t max_size)
+{
+	raw_common(b, RAW_HELLO);
+	raw_put32(b + 8, window);
+	raw_put32(b + 12, 65536); /* inline_max */
+	raw_put64(b + 16, max_size);
+	raw_put32(b + 24, 4096); /* meta_max */
+	raw_put32(b + 28, 0);
+	return 32;
+}
+
+size_t raw_region(uint8_t *b, uint64_t id, uint64_t size, int32_t announced,
+		  const void *meta, uint32_t meta_len)
+{
+	raw_common(b, RAW_REGION);
+	raw_put64(b + 8, id);
+	raw_put64(b + 16, size);
+	raw_put32(b + 24, (uint32_t)announced);
+	raw_put32(b + 28, meta_len);
+	if (meta_len)
+		memcpy(b + 32, meta, meta_len);
+	return 32 + meta_len;
+}
+
+size_t raw_inline(uint8_t *b, const void *data, uint32_t len)
+{
+	raw_common(b, RAW_INLINE);
+	raw_put32(b + 8, 0);
+	raw_put32(b + 12, len);
+	if (len)
+		memcpy(b + 16, data, len);
+	return 16 + len;
+}
+
+size_t raw_release(uint8_t *b, const uint64_t *ids, uint32_t count)
+{
+	uint32_t i;
+
+	raw_common(b, RAW_RELEASE);
+	raw_put32(b + 8, count);
+	raw_put32(b + 12, 0);
+	for (i = 0; i < count; i++)
+		raw_put64(b + 16 + 8 * i, ids[i]);
+	return 16 + 8 * (size_t)count;
+}
+
+int raw_sendv(int sock, const void *buf, size_t len, const int *fds, int nfds)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(4 * sizeof(int))];
+	} ctl;
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	if (nfds > 0) {
+		struct cmsghdr *c;
+
+		memset(&ctl, 0, sizeof(ctl));
+		msg.msg_control = ctl.buf;
+		msg.msg_controllen = CMSG_SPACE((size_t)nfds * sizeof(int));
+		c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN((size_t)nfds * sizeof(int));
+		memcpy(CMSG_DATA(c), fds, (size_t)nfds * sizeof(int));
+	}
+	return sendmsg(sock, &msg, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -1;
+}
+
+int raw_send(int sock, const void *buf, size_t len, int fd)
+{
+	return raw_sendv(sock, buf, len, &fd, fd >= 0 ? 1 : 0);
+}
+
+int raw_send_region(int sock, uint64_t id, uint64_t size, int32_t announced, int fd)
+{
+	uint8_t b[32];
+
+	return raw_send(sock, b, raw_region(b, id, size, announced, NULL, 0), fd);
+}
+
+ssize_t raw_recv(int sock, uint8_t *buf, size_t cap, int timeout_ms)
+{
+	char ctl[CMSG_SPACE(sizeof(int) * 4)];
+	struct iovec iov = { .iov_base = buf, .iov_len = cap };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = ctl, .msg_controllen = sizeof(ctl) };
+	struct pollfd p = { .fd = sock, .events = POLLIN };
+	ssize_t n;
+
+	if (poll(&p, 1, timeout_ms) != 1)
+		return -1;
+	n = recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	if (n < 0)
+		return -1;
+	if (msg.msg_controllen != 0 || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)))
+		return -2;
+	return n;
+}
+
+int raw_wait_releases(int sock, const uint64_t *ids, unsigned int n, int timeout_ms)
+{
+	/* A RELEASE names up to the largest window, 4096 ids. */
+	static uint8_t b[16 + 8 * 4096];
+	unsigned int seen = 0, i, k;
+
+	while (seen != (1u << n) - 1) {
+		ssize_t len = raw_recv(sock, b, sizeof(b), timeout_ms);
+		uint32_t count;
+
+		if (len < 16 || raw_get32(b) != RAW_MAGIC || b[5] != RAW_RELEASE)
+			return -1;
+		count = raw_get32(b + 8);
+		if ((size_t)len != 16 + (size_t)count * 8)
+			return -1;
+		for (k = 0; k < count; k++)
+			for (i = 0; i < n; i++)
+				if (raw_get64(b + 16 + 8 * k) == ids[i])
+					seen |= 1u << i;
+	}
+	return 0;
+}
+
+int raw_wait_release(int sock, uint64_t id, int timeout_ms)
+{
+	return raw_wait_releases(sock, &id, 1, timeout_ms);
 }
