@@ -237,13 +237,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->json = 1;
 			break;
 		case 's':
-			/* 0 would silently mean the default cap: refuse it. */
-			if (tool_parse_size(optarg, &o->policy.max_size) < 0 ||
-			    o->policy.max_size == 0) {
-				tool_error(0, "--max-size: '%s' is not a size (e.g. 4096, 64K, 16M, 1G)",
-					   optarg);
+			if (tool_parse_max_size(optarg, &o->policy.max_size) < 0)
 				return -1;
-			}
 			break;
 		case 'p':
 			o->policy.flags |= SSHM_POLICY_POPULATED;

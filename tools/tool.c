@@ -201,6 +201,19 @@ int tool_write_progress(int fd, const void *buf, size_t len, const char *what)
 	return r;
 }
 
+int tool_parse_max_size(const char *arg, uint64_t *ret)
+{
+	uint64_t v;
+
+	/* 0 would silently mean the library's default cap: refuse it. */
+	if (tool_parse_size(arg, &v) < 0 || v == 0) {
+		tool_error(0, "--max-size: '%s' is not a size (e.g. 4096, 64K, 16M, 1G)", arg);
+		return -1;
+	}
+	*ret = v;
+	return 0;
+}
+
 int tool_fill_region(int fd, struct sshm_region *region)
 {
 	struct tool_progress pr;

@@ -55,6 +55,10 @@ int tool_read_all(int fd, void **ret_buf, size_t *ret_len);
  */
 int tool_fill_region(int fd, struct sshm_region *region);
 
+/* --max-size: a size above 0 (0 would mean the default cap); prints the
+ * error itself and returns -1. */
+int tool_parse_max_size(const char *arg, uint64_t *ret);
+
 /* A progress line on standard error for jobs of 16 MiB and more, shown
  * only when standard error is a terminal. */
 struct tool_progress {
