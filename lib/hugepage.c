@@ -12,24 +12,24 @@
 #include "hugepage.h"
 #include "private.h"
 
-#ifndef MADV_POPULATE_READ
-#define MADV_POPULATE_READ 22 /* Linux 5.14 */
-#endif
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23
-#endif
-
-/* What MAP_POPULATE would have done; before 5.14, touch every page. */
-static void populate_after_advice(void *p, size_t len, int prot)
+int hugepage_populate(void *p, size_t len, int write)
 {
-	const int advice = prot & PROT_WRITE ? MADV_POPULATE_WRITE : MADV_POPULATE_READ;
-	size_t page = (size_t)sysconf(_SC_PAGESIZE), off;
-	volatile const char *c = p;
+	volatile char *c = p;
+	size_t page, off;
 
-	if (madvise(p, len, advice) == 0 || errno != EINVAL)
-		return;
-	for (off = 0; off < len; off += page)
-		(void)c[off];
+	if (madvise(p, len, write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ) == 0)
+		return 0;
+	if (errno != EINVAL)
+		return neg_errno();
+	/* Before 5.14: touch every page ourselves. */
+	page = (size_t)sysconf(_SC_PAGESIZE);
+	for (off = 0; off < len; off += page) {
+		if (write)
+			c[off] = 0;
+		else
+			(void)c[off];
+	}
+	return 0;
 }
 
 void *hugepage_map(size_t len, int prot, int flags, int fd, int advise)
@@ -72,7 +72,8 @@ void *hugepage_map(size_t len, int prot, int flags, int fd, int advise)
 	/* Advice only: a kernel or mode without THP ignores or refuses it. */
 	if (advise)
 		(void)madvise(p, len, MADV_HUGEPAGE);
+	/* Best effort, as MAP_POPULATE is: a failure shows as a fault later. */
 	if (populate)
-		populate_after_advice(p, len, prot);
+		(void)hugepage_populate(p, len, prot & PROT_WRITE);
 	return p;
 }

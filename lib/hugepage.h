@@ -16,4 +16,11 @@
  */
 void *hugepage_map(size_t len, int prot, int flags, int fd, int advise);
 
+/*
+ * Faults in every page of the mapping @p, @len bytes, for reading or (when
+ * @write) writing: MADV_POPULATE_READ/WRITE (5.14), or a touch per page on
+ * older kernels.  0 or -errno (-ENOMEM, -EFAULT, -EINTR...).
+ */
+int hugepage_populate(void *p, size_t len, int write);
+
 #endif

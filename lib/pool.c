@@ -12,13 +12,10 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 
+#include "hugepage.h"
 #include "private.h"
 #include "region.h"
 #include "syscall.h"
-
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
-#endif
 
 #define POOL_FLAGS (SSHM_POOL_THREAD | SSHM_POOL_MAP | SSHM_POOL_HUGEPAGE)
 #define POOL_DEPTH_MAX 1024u
@@ -44,23 +41,6 @@ struct sshm_pool {
 	pthread_t thread;
 };
 
-static int populate(void *map, uint64_t size)
-{
-	volatile char *p = map;
-	uint64_t off;
-	long page;
-
-	if (madvise(map, (size_t)size, MADV_POPULATE_WRITE) == 0)
-		return 0;
-	if (errno != EINVAL)
-		return neg_errno();
-	/* Before 5.14: touch every page ourselves. */
-	page = sysconf(_SC_PAGESIZE);
-	for (off = 0; off < size; off += (uint64_t)page)
-		p[off] = 0;
-	return 0;
-}
-
 /* Creates one ready memfd; runs without the lock. */
 static int prepare(const struct sshm_pool *pool, struct prepared *ret)
 {
@@ -78,7 +58,7 @@ static int prepare(const struct sshm_pool *pool, struct prepared *ret)
 			r = neg_errno();
 			map = NULL;
 		} else {
-			r = populate(map, pool->size);
+			r = hugepage_populate(map, (size_t)pool->size, 1);
 		}
 		if (r >= 0 && !(pool->flags & SSHM_POOL_MAP)) {
 			munmap(map, (size_t)pool->size);

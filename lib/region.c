@@ -26,13 +26,8 @@ struct sshm_region {
 
 int region_memfd_new(const char *name, uint64_t size, unsigned int extra_flags)
 {
-	const unsigned int base = MFD_CLOEXEC | MFD_ALLOW_SEALING | extra_flags;
-	int fd;
+	int fd = sys_memfd_sealable(name, extra_flags);
 
-	/* MFD_NOEXEC_SEAL (6.3) also seals exec; older kernels say EINVAL. */
-	fd = sys_memfd_create(name, base | MFD_NOEXEC_SEAL);
-	if (fd == -EINVAL)
-		fd = sys_memfd_create(name, base);
 	if (fd < 0)
 		return fd;
 	if (ftruncate(fd, (off_t)size) < 0) {

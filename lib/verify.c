@@ -14,7 +14,6 @@
 
 #include "hugepage.h"
 #include "private.h"
-#include "region.h"
 #include "syscall.h"
 #include "verify.h"
 
@@ -26,7 +25,7 @@ static int probe_dev(unsigned int flags, dev_t *ret)
 	struct stat st;
 	int fd, r = 0;
 
-	fd = region_memfd_new("sshm-probe", 0, flags);
+	fd = sys_memfd_sealable("sshm-probe", flags);
 	if (fd < 0)
 		return fd;
 	if (fstat(fd, &st) < 0)

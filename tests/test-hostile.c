@@ -30,23 +30,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "macro.h"
 #include "sshm.h"
 #include "testlib.h"
 
-#ifndef F_SEAL_SEAL
-#define F_SEAL_SEAL 0x0001
-#endif
-#ifndef F_SEAL_FUTURE_WRITE
-#define F_SEAL_FUTURE_WRITE 0x0010
-#endif
-#ifndef FALLOC_FL_KEEP_SIZE
-#define FALLOC_FL_KEEP_SIZE 0x01
-#endif
-#ifndef FALLOC_FL_PUNCH_HOLE
-#define FALLOC_FL_PUNCH_HOLE 0x02
-#endif
 
-#define SEALS_ALL (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL)
 
 /* ------------------------------------------------------------ wire, by hand */
 
@@ -179,7 +167,7 @@ static int atk_region(struct atk *a, uint64_t id, uint64_t size, int32_t announc
 static void atk_check_usable(struct atk *a, uint64_t id)
 {
 	struct sshm_view *v = NULL;
-	int fd = test_memfd_pattern(8192, (unsigned int)id, SEALS_ALL);
+	int fd = test_memfd_pattern(8192, (unsigned int)id, SSHM_SEALS_APPLIED);
 
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(atk_region(a, id, 8192, fd, fd), 0);
@@ -297,9 +285,6 @@ START_TEST(test_hostile_row07_eventfd)
 }
 END_TEST
 
-#ifndef SYS_memfd_secret
-#define SYS_memfd_secret 447
-#endif
 
 static const char *need_memfd_secret(void)
 {
@@ -397,7 +382,7 @@ END_TEST
 START_TEST(test_hostile_row07_opath_memfd)
 {
 	/* An O_PATH fd of a properly sealed memfd: still refused. */
-	int m = test_memfd_pattern(4096, 1, SEALS_ALL), fd;
+	int m = test_memfd_pattern(4096, 1, SSHM_SEALS_APPLIED), fd;
 	char path[64];
 
 	ck_assert_int_ge(m, 0);
@@ -476,10 +461,10 @@ START_TEST(test_hostile_row01_seal_missing)
 
 	atk_open(&a);
 	for (i = 0; i < 3; i++) {
-		int fd = test_memfd_pattern(4096, i, SEALS_ALL & ~missing[i]);
+		int fd = test_memfd_pattern(4096, i, SSHM_SEALS_APPLIED & ~missing[i]);
 
 		ck_assert_int_ge(fd, 0);
-		ck_assert_int_eq(fcntl(fd, F_GET_SEALS), (int)(SEALS_ALL & ~missing[i]));
+		ck_assert_int_eq(fcntl(fd, F_GET_SEALS), (int)(SSHM_SEALS_APPLIED & ~missing[i]));
 		expect_fd_rejected(&a, 10 + i, fd, 4096, NULL, -SSHM_ESEALS);
 		close(fd);
 	}
@@ -634,7 +619,7 @@ START_TEST(test_hostile_row03_sealed_cannot_shrink)
 	 * writes all fail, and every byte of the view stays readable. */
 	struct atk a;
 	struct sshm_view *v = NULL;
-	int fd = test_memfd_pattern(65536, 6, SEALS_ALL);
+	int fd = test_memfd_pattern(65536, 6, SSHM_SEALS_APPLIED);
 
 	ck_assert_int_ge(fd, 0);
 	atk_open(&a);
@@ -671,7 +656,7 @@ START_TEST(test_hostile_row17_consumer_add_seals)
 	assert_ok(sshm_region_new(8192, 0, &r));
 	assert_ok(sshm_region_write(r, 0, "sealed", 6));
 	assert_ok(sshm_region_seal(r));
-	ck_assert_int_eq(fcntl(sshm_region_fd(r), F_GET_SEALS) & SEALS_ALL, SEALS_ALL);
+	ck_assert_int_eq(fcntl(sshm_region_fd(r), F_GET_SEALS) & SSHM_SEALS_APPLIED, SSHM_SEALS_APPLIED);
 	assert_ok(sshm_channel_send(p, r, NULL, 0));
 	assert_ok(sshm_channel_recv(c, NULL, &v));
 	fd = sshm_view_fd(v);
@@ -698,7 +683,7 @@ END_TEST
 START_TEST(test_hostile_row04_size_mismatch)
 {
 	struct atk a;
-	int fd = test_memfd_pattern(8192, 7, SEALS_ALL);
+	int fd = test_memfd_pattern(8192, 7, SSHM_SEALS_APPLIED);
 
 	ck_assert_int_ge(fd, 0);
 	atk_open(&a);
@@ -714,8 +699,8 @@ END_TEST
 START_TEST(test_hostile_row04_size_zero)
 {
 	struct atk a;
-	int fd = test_memfd_pattern(4096, 8, SEALS_ALL);
-	int empty = test_memfd_pattern(0, 0, SEALS_ALL);
+	int fd = test_memfd_pattern(4096, 8, SSHM_SEALS_APPLIED);
+	int empty = test_memfd_pattern(0, 0, SSHM_SEALS_APPLIED);
 
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_ge(empty, 0);
@@ -737,7 +722,7 @@ START_TEST(test_hostile_row04_overflow)
 					 ((uint64_t)1 << 32) + 4096 };
 	struct atk a;
 	unsigned int i;
-	int fd = test_memfd_pattern(4096, 9, SEALS_ALL);
+	int fd = test_memfd_pattern(4096, 9, SSHM_SEALS_APPLIED);
 
 	ck_assert_int_ge(fd, 0);
 	atk_open(&a);
@@ -753,7 +738,7 @@ START_TEST(test_hostile_row04_above_cap)
 	struct atk a;
 	struct sshm_policy pol;
 	struct sshm_view *v = NULL;
-	int fd = test_memfd_pattern(8192, 10, SEALS_ALL);
+	int fd = test_memfd_pattern(8192, 10, SSHM_SEALS_APPLIED);
 
 	ck_assert_int_ge(fd, 0);
 	atk_open(&a);
@@ -781,7 +766,7 @@ START_TEST(test_hostile_row04_default_cap)
 
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(ftruncate(fd, (off_t)SSHM_DEFAULT_MAX_SIZE + 4096), 0);
-	ck_assert_int_eq(fcntl(fd, F_ADD_SEALS, SEALS_ALL), 0);
+	ck_assert_int_eq(fcntl(fd, F_ADD_SEALS, SSHM_SEALS_APPLIED), 0);
 	fd_case(fd, SSHM_DEFAULT_MAX_SIZE + 4096, -SSHM_ETOOBIG);
 }
 END_TEST
@@ -794,7 +779,7 @@ static int sparse_memfd(uint64_t size)
 
 	if (fd < 0)
 		return -1;
-	if (ftruncate(fd, (off_t)size) < 0 || fcntl(fd, F_ADD_SEALS, SEALS_ALL) < 0) {
+	if (ftruncate(fd, (off_t)size) < 0 || fcntl(fd, F_ADD_SEALS, SSHM_SEALS_APPLIED) < 0) {
 		close(fd);
 		return -1;
 	}
@@ -847,7 +832,7 @@ START_TEST(test_hostile_row05_hole_hidden_by_blocks)
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 16384, 4096), 0);
 	ck_assert_int_eq(fallocate(fd, FALLOC_FL_KEEP_SIZE, 65536, 65536), 0);
-	ck_assert_int_eq(fcntl(fd, F_ADD_SEALS, SEALS_ALL), 0);
+	ck_assert_int_eq(fcntl(fd, F_ADD_SEALS, SSHM_SEALS_APPLIED), 0);
 	ck_assert_int_eq(fstat(fd, &st), 0);
 	ck_assert_int_ge((uint64_t)st.st_blocks * 512, 65536);
 
@@ -863,7 +848,7 @@ START_TEST(test_hostile_row05_hole_hidden_by_blocks)
 	ck_assert_int_eq(raw_wait_release(a.raw, 2, 5000), 0);
 	/* A fully populated one passes the populated policy. */
 	close(fd);
-	fd = test_memfd_pattern(65536, 12, SEALS_ALL);
+	fd = test_memfd_pattern(65536, 12, SSHM_SEALS_APPLIED);
 	ck_assert_int_eq(atk_region(&a, 3, 65536, fd, fd), 0);
 	assert_ok(sshm_channel_recv(a.ch, &pol, &v));
 	ck_assert(test_view_matches(v, 65536, 12));
@@ -919,7 +904,7 @@ static void expect_framing(struct atk *a, const void *buf, size_t len, int nfds,
 
 	ck_assert(nfds <= 4);
 	for (i = 0; i < nfds; i++) {
-		fds[i] = test_memfd_pattern(4096, (unsigned int)i, SEALS_ALL);
+		fds[i] = test_memfd_pattern(4096, (unsigned int)i, SSHM_SEALS_APPLIED);
 		ck_assert_int_ge(fds[i], 0);
 	}
 	before = test_fd_count();
@@ -977,8 +962,8 @@ START_TEST(test_hostile_row10_two_rights_cmsgs)
 	struct cmsghdr *c;
 	struct sshm_view *v = NULL;
 	struct atk a;
-	int m1 = test_memfd_pattern(4096, 1, SEALS_ALL),
-	    m2 = test_memfd_pattern(4096, 2, SEALS_ALL);
+	int m1 = test_memfd_pattern(4096, 1, SSHM_SEALS_APPLIED),
+	    m2 = test_memfd_pattern(4096, 2, SSHM_SEALS_APPLIED);
 	int before, maps;
 
 	ck_assert_int_ge(m1, 0);
@@ -1032,7 +1017,7 @@ START_TEST(test_hostile_row10_ctrunc)
 	struct cmsghdr *c;
 
 	for (i = 0; i < 64; i++) {
-		fds[i] = test_memfd_pattern(4096, (unsigned int)i, SEALS_ALL);
+		fds[i] = test_memfd_pattern(4096, (unsigned int)i, SSHM_SEALS_APPLIED);
 		ck_assert_int_ge(fds[i], 0);
 	}
 	atk_open(&a);
@@ -1504,7 +1489,7 @@ static int fuzz_fd(uint64_t size)
 	switch (test_rng() % 5) {
 	case 0:
 	case 1:
-		return test_memfd_pattern(size, 1, SEALS_ALL);
+		return test_memfd_pattern(size, 1, SSHM_SEALS_APPLIED);
 	case 2:
 		return test_memfd_pattern(size, 2, 0);
 	case 3:
@@ -1674,7 +1659,7 @@ static int child_rlimit(void *arg)
 	CHILD_CHECK(sshm_channel_adopt(sv[0], 0, &ch) == 0, 11);
 	CHILD_CHECK(raw_send(sv[1], b, raw_hello(b, 64, 0), -1) == 0, 12);
 	CHILD_CHECK(raw_recv(sv[1], b, sizeof(b), 5000) >= 32, 13);
-	m = test_memfd_pattern(4096, 1, SEALS_ALL);
+	m = test_memfd_pattern(4096, 1, SSHM_SEALS_APPLIED);
 	CHILD_CHECK(m >= 0, 14);
 	CHILD_CHECK(raw_send_region(sv[1], 1, 4096, m, m) == 0, 15);
 	before = test_fd_count();
@@ -1774,7 +1759,7 @@ static int child_send_then_hang(void *arg)
 	close(ctx->lib_end);
 	CHILD_CHECK(raw_send(ctx->raw, b, raw_hello(b, 64, 0), -1) == 0, 10);
 	for (i = 0; i < ctx->n; i++) {
-		fds[i] = test_memfd_pattern(8192, (unsigned int)i + 1, SEALS_ALL);
+		fds[i] = test_memfd_pattern(8192, (unsigned int)i + 1, SSHM_SEALS_APPLIED);
 		CHILD_CHECK(fds[i] >= 0, 11);
 		CHILD_CHECK(raw_send_region(ctx->raw, (uint64_t)i + 1, 8192, fds[i],
 					    fds[i]) == 0, 12);
@@ -1994,7 +1979,7 @@ START_TEST(test_hostile_row16_peer_exceeds_window)
 	struct atk a;
 	struct sshm_view *v[SSHM_WINDOW_DEFAULT];
 	struct sshm_view *x = NULL;
-	int fd = test_memfd_pattern(4096, 1, SEALS_ALL), before, maps;
+	int fd = test_memfd_pattern(4096, 1, SSHM_SEALS_APPLIED), before, maps;
 	unsigned int i;
 
 	ck_assert_int_ge(fd, 0);
@@ -2025,7 +2010,7 @@ START_TEST(test_hostile_row16_window_refilled_by_releases)
 	/* The honest counterpart: a peer that waits for our releases may send
 	 * any number of regions in total. */
 	struct atk a;
-	int fd = test_memfd_pattern(4096, 2, SEALS_ALL);
+	int fd = test_memfd_pattern(4096, 2, SSHM_SEALS_APPLIED);
 	unsigned int i;
 
 	ck_assert_int_ge(fd, 0);
@@ -2108,7 +2093,7 @@ START_TEST(test_hostile_row16_flood_while_pumping)
 	 * taken before stay valid; every queued fd is closed (the fixture). */
 	struct atk a;
 	struct sshm_view *v = NULL, *held[SSHM_WINDOW_DEFAULT];
-	int fd = test_memfd_pattern(4096, 1, SEALS_ALL);
+	int fd = test_memfd_pattern(4096, 1, SSHM_SEALS_APPLIED);
 	unsigned int i;
 
 	ck_assert_int_ge(fd, 0);
@@ -2253,7 +2238,7 @@ START_TEST(test_hostile_row09_writable_mapping_ebusy)
 	assert_err(sshm_region_seal(r), -EBUSY);
 	ck_assert_int_eq(sshm_region_is_sealed(r), 0);
 	/* All or none: not one seal was applied. */
-	ck_assert_int_eq(fcntl(sshm_region_fd(r), F_GET_SEALS) & SEALS_ALL, 0);
+	ck_assert_int_eq(fcntl(sshm_region_fd(r), F_GET_SEALS) & SSHM_SEALS_APPLIED, 0);
 	assert_err(sshm_channel_send(a.ch, r, NULL, 0), -SSHM_ENOTSEALED);
 	ck_assert_uint_eq(sshm_channel_inflight(a.ch), 0);
 	ck_assert(raw_quiet(a.raw)); /* nothing was sent */
@@ -2305,12 +2290,6 @@ END_TEST
 
 /* ------------------------------------------------------------ rows 18-21: identity */
 
-#ifndef MFD_NOEXEC_SEAL
-#define MFD_NOEXEC_SEAL 0x0008U
-#endif
-#ifndef F_SEAL_EXEC
-#define F_SEAL_EXEC 0x0020
-#endif
 
 struct pair_ctx {
 	struct sshm_channel *child_end;
@@ -2373,8 +2352,8 @@ START_TEST(test_hostile_row19_dup2_over_announced)
 	 * memfd (same size) over N before the consumer looks. */
 	struct atk a;
 	struct sshm_view *v = NULL;
-	int m1 = test_memfd_pattern(4096, 1, SEALS_ALL),
-	    m2 = test_memfd_pattern(4096, 2, SEALS_ALL);
+	int m1 = test_memfd_pattern(4096, 1, SSHM_SEALS_APPLIED),
+	    m2 = test_memfd_pattern(4096, 2, SSHM_SEALS_APPLIED);
 	int keep, before, maps;
 
 	ck_assert_int_ge(m1, 0);
@@ -2411,7 +2390,7 @@ START_TEST(test_hostile_row19_closed_announced)
 	atk_open(&a);
 	/* Announced numbers far above anything in use: in this one process,
 	 * the consumer's next fd would otherwise reuse the number. */
-	m = test_memfd_pattern(4096, 3, SEALS_ALL);
+	m = test_memfd_pattern(4096, 3, SSHM_SEALS_APPLIED);
 	ck_assert_int_ge(m, 0);
 	ck_assert_int_eq(dup2(m, 900), 900);
 	close(m);
@@ -2425,7 +2404,7 @@ START_TEST(test_hostile_row19_closed_announced)
 	sshm_view_unref(v);
 	ck_assert_int_eq(raw_wait_release(a.raw, 1, 5000), 0);
 
-	m2 = test_memfd_pattern(4096, 4, SEALS_ALL);
+	m2 = test_memfd_pattern(4096, 4, SSHM_SEALS_APPLIED);
 	ck_assert_int_ge(m2, 0);
 	ck_assert_int_eq(dup2(m2, 901), 901);
 	close(m2);
@@ -2456,9 +2435,9 @@ static int child_other_identity(void *arg)
 	int m1, m2, m3;
 
 	close(ctx->lib_end);
-	m1 = test_memfd_pattern(4096, 1, SEALS_ALL);
-	m2 = test_memfd_pattern(4096, 2, SEALS_ALL);
-	m3 = test_memfd_pattern(4096, 3, SEALS_ALL);
+	m1 = test_memfd_pattern(4096, 1, SSHM_SEALS_APPLIED);
+	m2 = test_memfd_pattern(4096, 2, SSHM_SEALS_APPLIED);
+	m3 = test_memfd_pattern(4096, 3, SSHM_SEALS_APPLIED);
 	CHILD_CHECK(m1 >= 0 && m2 >= 0 && m3 >= 0, 10);
 	if (ctx->mode == 0)
 		CHILD_CHECK(setresgid(65534, 65534, 65534) == 0 &&
@@ -2675,7 +2654,7 @@ START_TEST(test_hostile_row20_pid_reuse)
 	assert_ok(sshm_channel_adopt(sv[0], 0, &ch));
 	ctx.raw = sv[1];
 	ctx.lib_end = sv[0];
-	ctx.m = test_memfd_pattern(4096, 20, SEALS_ALL);
+	ctx.m = test_memfd_pattern(4096, 20, SSHM_SEALS_APPLIED);
 	ctx.hold = hp[0];
 	ctx.holdw = hp[1];
 	ck_assert_int_ge(ctx.m, 0);
@@ -2770,7 +2749,7 @@ static void check_region_exec_seal(int want_exec)
 	assert_ok(sshm_channel_send(p, r, NULL, 0));
 	assert_ok(sshm_channel_recv(c, NULL, &v));
 	ck_assert_int_eq(!!(sshm_view_seals(v) & F_SEAL_EXEC), want_exec);
-	ck_assert_uint_eq(sshm_view_seals(v) & SEALS_ALL, SEALS_ALL);
+	ck_assert_uint_eq(sshm_view_seals(v) & SSHM_SEALS_APPLIED, SSHM_SEALS_APPLIED);
 	sshm_view_unref(v);
 	sshm_region_unref(r);
 	sshm_channel_unref(p);
@@ -2974,7 +2953,7 @@ static int child_sb_attacker(void *arg)
 		CHILD_CHECK(ftruncate(fd, (off_t)size) == 0, 13);
 		CHILD_CHECK(pwrite(fd, data, size, 0) == (ssize_t)size, 14);
 		if (kind == SB_SEALED) {
-			CHILD_CHECK(fcntl(fd, F_ADD_SEALS, SEALS_ALL) == 0, 15);
+			CHILD_CHECK(fcntl(fd, F_ADD_SEALS, SSHM_SEALS_APPLIED) == 0, 15);
 			sealed++;
 		} else if (kind == SB_FUTURE_WRITE) {
 			w = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -3115,10 +3094,10 @@ START_TEST(test_hostile_row02_readonly_mapping_kept)
 	ck_assert_int_ge(fd, 0);
 	ro = mmap(NULL, 8192, PROT_READ, MAP_SHARED, fd, 0);
 	ck_assert_ptr_ne(ro, MAP_FAILED);
-	if (fcntl(fd, F_ADD_SEALS, SEALS_ALL) < 0) {
+	if (fcntl(fd, F_ADD_SEALS, SSHM_SEALS_APPLIED) < 0) {
 		ck_assert_int_eq(errno, EBUSY);
 		ck_assert_int_eq(munmap(ro, 8192), 0);
-		ck_assert_int_eq(fcntl(fd, F_ADD_SEALS, SEALS_ALL), 0);
+		ck_assert_int_eq(fcntl(fd, F_ADD_SEALS, SSHM_SEALS_APPLIED), 0);
 		ro = NULL;
 	}
 	atk_open(&a);
@@ -3144,7 +3123,7 @@ START_TEST(test_hostile_row07_write_only_memfd)
 	struct atk a;
 	struct sshm_view *v = NULL;
 	char path[64];
-	int m = test_memfd_pattern(4096, 8, SEALS_ALL), wo, fds, maps, r;
+	int m = test_memfd_pattern(4096, 8, SSHM_SEALS_APPLIED), wo, fds, maps, r;
 
 	ck_assert_int_ge(m, 0);
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", m);

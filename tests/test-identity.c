@@ -16,17 +16,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "macro.h"
 #include "sshm.h"
 #include "testlib.h"
 
-#ifndef F_SEAL_SEAL
-#define F_SEAL_SEAL 0x0001
-#endif
-#ifndef KCMP_FILE
-#define KCMP_FILE 0
-#endif
 
-#define SEALS_ALL (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL)
 
 /* ------------------------------------------------------------ helpers */
 
@@ -56,7 +50,7 @@ static int raw_handshake(int sock)
 /* A memfd sealed the way sshm seals, holding pattern @seed. */
 static int sealed_memfd(uint64_t size, unsigned int seed)
 {
-	return test_memfd_pattern(size, seed, SEALS_ALL);
+	return test_memfd_pattern(size, seed, SSHM_SEALS_APPLIED);
 }
 
 /* A channel on one end of a socketpair, the test speaking raw on the other. */

@@ -13,20 +13,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "macro.h"
 #include "sshm.h"
 #include "testlib.h"
 
-#ifndef F_SEAL_FUTURE_WRITE
-#define F_SEAL_FUTURE_WRITE 0x0010
-#endif
-#ifndef F_SEAL_EXEC
-#define F_SEAL_EXEC 0x0020
-#endif
-#ifndef MFD_NOEXEC_SEAL
-#define MFD_NOEXEC_SEAL 0x0008u
-#endif
 
-#define SEALS_APPLIED (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL)
 #define SIZE 8192u
 
 /* A pointer value sshm_* must not store on failure. */
@@ -153,7 +144,7 @@ START_TEST(test_region_new_basic)
 		ck_assert_int_eq(st.st_size, (off_t)sizes[i]);
 		/* Filled with zeroes, and not sealed in any way yet. */
 		expect_fd_bytes(fd, 0, zero, (size_t)sizes[i]);
-		ck_assert_uint_eq(seals_of(fd) & (SEALS_APPLIED | F_SEAL_FUTURE_WRITE), 0);
+		ck_assert_uint_eq(seals_of(fd) & (SSHM_SEALS_APPLIED | F_SEAL_FUTURE_WRITE), 0);
 		free(zero);
 		ck_assert_ptr_null(sshm_region_unref(r));
 	}
@@ -385,8 +376,8 @@ START_TEST(test_region_seal_exact_seals)
 	ck_assert_int_eq(sshm_region_is_sealed(r), 1);
 	s = seals_of(fd);
 	/* Exactly these four; F_SEAL_EXEC only comes from MFD_NOEXEC_SEAL. */
-	ck_assert_msg((s & ~(unsigned int)F_SEAL_EXEC) == SEALS_APPLIED,
-		      "seals 0x%x, want 0x%x (+ F_SEAL_EXEC)", s, SEALS_APPLIED);
+	ck_assert_msg((s & ~(unsigned int)F_SEAL_EXEC) == SSHM_SEALS_APPLIED,
+		      "seals 0x%x, want 0x%x (+ F_SEAL_EXEC)", s, SSHM_SEALS_APPLIED);
 	sshm_region_unref(r);
 }
 END_TEST
@@ -484,7 +475,7 @@ START_TEST(test_region_seal_busy_all_or_nothing)
 
 	ck_assert_int_eq(sshm_region_seal(r), 0);
 	ck_assert_int_eq(sshm_region_is_sealed(r), 1);
-	ck_assert_uint_eq(seals_of(fd) & ~(unsigned int)F_SEAL_EXEC, SEALS_APPLIED);
+	ck_assert_uint_eq(seals_of(fd) & ~(unsigned int)F_SEAL_EXEC, SSHM_SEALS_APPLIED);
 	expect_fd_bytes(fd, 0, "abc", 3);
 	sshm_region_unref(r);
 }

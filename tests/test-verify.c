@@ -20,24 +20,14 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "macro.h"
 #include "sshm.h"
 #include "testlib.h"
 
-#ifndef F_SEAL_FUTURE_WRITE
-#define F_SEAL_FUTURE_WRITE 0x0010
-#endif
-#ifndef F_SEAL_EXEC
-#define F_SEAL_EXEC 0x0020
-#endif
-#ifndef MFD_HUGETLB
-#define MFD_HUGETLB 0x0004u
-#endif
 #ifndef TMPFS_MAGIC
 #define TMPFS_MAGIC 0x01021994
 #endif
 
-#define SEALS_REQUIRED (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
-#define SEALS_ALL (SEALS_REQUIRED | F_SEAL_SEAL)
 #define SENTINEL_SEALS 0xdeadbeefu
 #define PAGE 4096u
 #define MIB (1024u * 1024u)
@@ -79,7 +69,7 @@ static int memfd_with(uint64_t size, int fill, unsigned int seals,
 /* What a well-behaved producer sends. */
 static int good_memfd(uint64_t size)
 {
-	return memfd_with(size, 1, SEALS_ALL, 0);
+	return memfd_with(size, 1, SSHM_SEALS_APPLIED, 0);
 }
 
 static void zero_policy(struct sshm_policy *p)
@@ -393,7 +383,7 @@ START_TEST(test_verify_seals_missing_one)
 
 	for (i = 0; i < sizeof(each) / sizeof(each[0]); i++) {
 		/* Everything else, F_SEAL_SEAL included: still not enough. */
-		int fd = memfd_with(PAGE, 1, SEALS_ALL & ~each[i], 0);
+		int fd = memfd_with(PAGE, 1, SSHM_SEALS_APPLIED & ~each[i], 0);
 
 		expect_verify(fd, PAGE, NULL, -SSHM_ESEALS);
 		xclose(fd);
@@ -433,8 +423,8 @@ END_TEST
 START_TEST(test_verify_seals_superset)
 {
 	/* A mask, not equality: extra seals are fine. */
-	int fd = memfd_with(PAGE, 1, SEALS_REQUIRED, 0);
-	int fd2 = memfd_with(PAGE, 1, SEALS_ALL | F_SEAL_FUTURE_WRITE, 0);
+	int fd = memfd_with(PAGE, 1, SSHM_SEALS_REQUIRED, 0);
+	int fd2 = memfd_with(PAGE, 1, SSHM_SEALS_APPLIED | F_SEAL_FUTURE_WRITE, 0);
 
 	expect_verify(fd, PAGE, NULL, 0);
 	expect_verify(fd2, PAGE, NULL, 0);
@@ -446,8 +436,8 @@ END_TEST
 START_TEST(test_verify_seals_required_extra)
 {
 	struct sshm_policy p;
-	int fd = memfd_with(PAGE, 1, SEALS_REQUIRED, 0);
-	int fd2 = memfd_with(PAGE, 1, SEALS_ALL, 0);
+	int fd = memfd_with(PAGE, 1, SSHM_SEALS_REQUIRED, 0);
+	int fd2 = memfd_with(PAGE, 1, SSHM_SEALS_APPLIED, 0);
 
 	zero_policy(&p);
 	p.required_seals = F_SEAL_SEAL;
@@ -485,7 +475,7 @@ START_TEST(test_verify_ret_seals)
 
 	ck_assert_int_eq(sshm_fd_verify(fd, PAGE, NULL, &seals), 0);
 	ck_assert_uint_eq(seals, (unsigned int)real);
-	ck_assert_uint_eq(seals & SEALS_ALL, SEALS_ALL);
+	ck_assert_uint_eq(seals & SSHM_SEALS_APPLIED, SSHM_SEALS_APPLIED);
 	seals = SENTINEL_SEALS;
 	ck_assert_int_eq(sshm_fd_verify(bad, PAGE, NULL, &seals), -SSHM_ESEALS);
 	ck_assert_uint_eq(seals, SENTINEL_SEALS);
@@ -527,7 +517,7 @@ END_TEST
 START_TEST(test_verify_size_empty_region)
 {
 	/* st_size 0 is never a region, announced or not. */
-	int fd = memfd_with(0, 0, SEALS_ALL, 0);
+	int fd = memfd_with(0, 0, SSHM_SEALS_APPLIED, 0);
 
 	expect_verify(fd, 0, NULL, -SSHM_ESIZE);
 	expect_verify(fd, PAGE, NULL, -SSHM_ESIZE);
@@ -559,9 +549,9 @@ START_TEST(test_verify_size_default_cap)
 	int huge, edge, over;
 
 	/* Sparse and sealed: costs nothing to make, must not be accepted. */
-	huge = memfd_with(2ull << 30, 0, SEALS_ALL, 0);
-	edge = memfd_with(SSHM_DEFAULT_MAX_SIZE, 0, SEALS_ALL, 0);
-	over = memfd_with(SSHM_DEFAULT_MAX_SIZE + PAGE, 0, SEALS_ALL, 0);
+	huge = memfd_with(2ull << 30, 0, SSHM_SEALS_APPLIED, 0);
+	edge = memfd_with(SSHM_DEFAULT_MAX_SIZE, 0, SSHM_SEALS_APPLIED, 0);
+	over = memfd_with(SSHM_DEFAULT_MAX_SIZE + PAGE, 0, SSHM_SEALS_APPLIED, 0);
 	expect_verify(huge, 0, NULL, -SSHM_ETOOBIG);
 	expect_verify(huge, 2ull << 30, NULL, -SSHM_ETOOBIG);
 	expect_verify(over, 0, NULL, -SSHM_ETOOBIG);
@@ -673,7 +663,7 @@ END_TEST
 START_TEST(test_verify_populated_sparse)
 {
 	struct sshm_policy p;
-	int fd = memfd_with(MIB, 0, SEALS_ALL, 0);
+	int fd = memfd_with(MIB, 0, SSHM_SEALS_APPLIED, 0);
 
 	zero_policy(&p);
 	p.flags = SSHM_POLICY_POPULATED;
@@ -687,7 +677,7 @@ END_TEST
 START_TEST(test_verify_populated_full)
 {
 	struct sshm_policy p;
-	int fd = memfd_with(MIB, 1, SEALS_ALL, 0);
+	int fd = memfd_with(MIB, 1, SSHM_SEALS_APPLIED, 0);
 
 	zero_policy(&p);
 	p.flags = SSHM_POLICY_POPULATED;
@@ -712,7 +702,7 @@ START_TEST(test_verify_populated_partial)
 		/* One missing page, at the start, middle or end. */
 		ck_assert_int_eq(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 					   holes[i].off, holes[i].len), 0);
-		ck_assert_int_eq(fcntl(fd, F_ADD_SEALS, SEALS_ALL), 0);
+		ck_assert_int_eq(fcntl(fd, F_ADD_SEALS, SSHM_SEALS_APPLIED), 0);
 		expect_verify(fd, MIB, &p, -SSHM_EHOLES);
 		xclose(fd);
 	}
@@ -731,7 +721,7 @@ START_TEST(test_verify_populated_inflated_blocks)
 	memset(half, 0x77, sizeof(half));
 	ck_assert_int_eq(pwrite(fd, half, sizeof(half), 0), (ssize_t)sizeof(half));
 	ck_assert_int_eq(fallocate(fd, FALLOC_FL_KEEP_SIZE, MIB, MIB), 0);
-	ck_assert_int_eq(fcntl(fd, F_ADD_SEALS, SEALS_ALL), 0);
+	ck_assert_int_eq(fcntl(fd, F_ADD_SEALS, SSHM_SEALS_APPLIED), 0);
 	ck_assert_int_eq(fstat(fd, &st), 0);
 	ck_assert_int_eq(st.st_size, MIB);
 	ck_assert_int_ge((long long)st.st_blocks * 512, MIB);
@@ -745,7 +735,7 @@ END_TEST
 START_TEST(test_verify_populated_keeps_offset)
 {
 	struct sshm_policy p;
-	int fd = memfd_with(MIB, 1, SEALS_ALL, 0);
+	int fd = memfd_with(MIB, 1, SSHM_SEALS_APPLIED, 0);
 
 	/* The offset belongs to the open file description, which the sender
 	 * shares: verifying must not move it. */

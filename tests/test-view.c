@@ -18,12 +18,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "macro.h"
 #include "sshm.h"
 #include "testlib.h"
 
-#ifndef F_SEAL_SEAL
-#define F_SEAL_SEAL 0x0001
-#endif
 
 /* ------------------------------------------------------------ helpers */
 

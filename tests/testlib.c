@@ -12,26 +12,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "macro.h"
 #include "testlib.h"
 
-#ifndef F_SEAL_SEAL
-#define F_SEAL_SEAL 0x0001
-#endif
-#ifndef MFD_HUGETLB
-#define MFD_HUGETLB 0x0004U
-#endif
-#ifndef SO_PASSPIDFD
-#define SO_PASSPIDFD 76 /* Linux 6.5 */
-#endif
 /* Same number on every architecture (unified syscall table). */
-#ifndef SYS_pidfd_send_signal
-#define SYS_pidfd_send_signal 424
-#endif
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
 
-#define SEALS_ALL (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL)
 
 #define MAX_SKIPS 64
 static const char *skip_names[MAX_SKIPS];
@@ -314,7 +299,7 @@ int test_hugetlb_memfd(void)
 	if (fd < 0)
 		return -errno;
 	if (ftruncate(fd, (off_t)TEST_HUGE_SIZE) < 0 ||
-	    fcntl(fd, F_ADD_SEALS, SEALS_ALL) < 0) {
+	    fcntl(fd, F_ADD_SEALS, SSHM_SEALS_APPLIED) < 0) {
 		int r = -errno;
 
 		close(fd);

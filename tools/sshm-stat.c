@@ -30,45 +30,7 @@
 
 #include "tool.h"
 
-/* Kernel ABI values, for C libraries whose headers predate them. */
-#ifndef MFD_CLOEXEC
-#define MFD_CLOEXEC 0x0001u
-#endif
-#ifndef MFD_ALLOW_SEALING
-#define MFD_ALLOW_SEALING 0x0002u
-#endif
-#ifndef MFD_HUGETLB
-#define MFD_HUGETLB 0x0004u
-#endif
-#ifndef MFD_NOEXEC_SEAL
-#define MFD_NOEXEC_SEAL 0x0008u
-#endif
-#ifndef F_DUPFD_QUERY
-#define F_DUPFD_QUERY 1027 /* F_LINUX_SPECIFIC_BASE + 3, Linux 6.10 */
-#endif
-#ifndef SO_PASSPIDFD
-#define SO_PASSPIDFD 76
-#endif
-#ifndef SO_PEERPIDFD
-#define SO_PEERPIDFD 77
-#endif
-#ifndef SO_PASSRIGHTS
-#define SO_PASSRIGHTS 83 /* Linux 6.16 */
-#endif
-#ifndef KCMP_FILE
-#define KCMP_FILE 0
-#endif
-#ifndef SYS_kcmp
-#define SYS_kcmp 312 /* x86_64; other architectures have it in their headers */
-#endif
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef AT_STATX_DONT_SYNC
-#define AT_STATX_DONT_SYNC 0x4000
-#endif
-#define STATX_WANT 0x17ffu /* STATX_BASIC_STATS | STATX_MNT_ID */
-#define STATX_MNT_ID_BIT 0x1000u
+#define STATX_WANT (0x7ffu | STATX_MNT_ID) /* STATX_BASIC_STATS | STATX_MNT_ID */
 
 /* Major numbers of terminals (devices.txt): never touched, only named. */
 #define TTY_MAJOR 4
@@ -338,7 +300,7 @@ static int finfo_get(int dirfd, const char *path, int flags, struct finfo *fi)
 		fi->dev_minor = sx.dev_minor;
 		fi->rdev_major = sx.rdev_major;
 		fi->rdev_minor = sx.rdev_minor;
-		fi->have_mnt_id = !!(sx.mask & STATX_MNT_ID_BIT);
+		fi->have_mnt_id = !!(sx.mask & STATX_MNT_ID);
 		fi->mnt_id = sx.mnt_id;
 		return 0;
 	}

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * tool - helpers shared by the sshm-* command-line tools.  Public API of
- * libsshm only: nothing here may reach into lib/.
+ * libsshm only; from lib/ nothing but the header-only kernel-abi.h and
+ * macro.h, which hold no library internals.
  */
 #ifndef SSHM_TOOL_H
 #define SSHM_TOOL_H
@@ -13,26 +14,7 @@
 #include <fcntl.h>
 #include <sshm.h>
 
-/* Seal values of the kernel ABI, for C libraries whose fcntl.h predates
- * them; every tool that names a seal gets them from here. */
-#ifndef F_SEAL_SEAL
-#define F_SEAL_SEAL 0x0001
-#endif
-#ifndef F_SEAL_SHRINK
-#define F_SEAL_SHRINK 0x0002
-#endif
-#ifndef F_SEAL_GROW
-#define F_SEAL_GROW 0x0004
-#endif
-#ifndef F_SEAL_WRITE
-#define F_SEAL_WRITE 0x0008
-#endif
-#ifndef F_SEAL_FUTURE_WRITE
-#define F_SEAL_FUTURE_WRITE 0x0010
-#endif
-#ifndef F_SEAL_EXEC
-#define F_SEAL_EXEC 0x0020
-#endif
+#include "macro.h"
 
 /* Exit statuses, the same for every tool. */
 #define TOOL_EXIT_OK      0

@@ -26,12 +26,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "macro.h"
 #include "sshm.h"
 #include "wire.h"
 
-#ifndef F_SEAL_FUTURE_WRITE
-#define F_SEAL_FUTURE_WRITE 0x0010
-#endif
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
