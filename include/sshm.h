@@ -54,7 +54,8 @@ extern "C" {
 #define SSHM_ENOTSEALED   4110 /* region must be sealed first */
 #define SSHM_ESEALED      4111 /* region is sealed: no more writes */
 #define SSHM_EHOLES       4112 /* region has holes, policy wants it populated */
-#define SSHM_ELAST        4113 /* not returned; end of the range */
+#define SSHM_EEXITED      4113 /* identity: the sender exited before the check */
+#define SSHM_ELAST        4114 /* not returned; end of the range */
 
 /*
  * sshm_strerror - describe an error code

@@ -18,6 +18,7 @@
 #include "channel.h"
 #include "identity.h"
 #include "private.h"
+#include "socket.h"
 #include "syscall.h"
 #include "verify.h"
 #include "view.h"
@@ -33,6 +34,7 @@ struct packet {
 	struct wire_msg msg;
 	int fd;    /* the SCM_RIGHTS fd of a REGION, else -1 */
 	int pidfd; /* SCM_PIDFD, or -1 */
+	int pidfd_error; /* an SCM_PIDFD without a descriptor: sender gone */
 	struct ucred cred;
 };
 
@@ -47,6 +49,7 @@ struct sshm_channel {
 	unsigned int flags;
 	int broken; /* the code that broke the channel, 0 while usable */
 	int eof;
+	int passpidfd; /* the socket hands over SCM_PIDFD: never look a pid up */
 	int have_peer_hello;
 	struct wire_hello peer;
 	struct verify_env env;
@@ -220,16 +223,19 @@ static int set_nonblock(int fd, int on)
 	return 0;
 }
 
-/* Credentials on every message, before any message can be queued. */
+/*
+ * Credentials on every message, before any message can be queued.  Returns
+ * 1 when the socket also hands over the sender's pidfd (SCM_PIDFD, 6.5), 0
+ * when the kernel lacks it, or -errno.
+ */
 static int set_passcred(int fd)
 {
 	const int one = 1;
 
 	if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0)
 		return neg_errno();
-	/* SCM_PIDFD (6.5): without it identity falls back to pidfd_open. */
-	(void)setsockopt(fd, SOL_SOCKET, SO_PASSPIDFD, &one, sizeof(one));
-	return 0;
+	/* Without SCM_PIDFD identity falls back to pidfd_open(pid). */
+	return setsockopt(fd, SOL_SOCKET, SO_PASSPIDFD, &one, sizeof(one)) == 0;
 }
 
 /*
@@ -239,7 +245,7 @@ static int set_passcred(int fd)
 static int channel_new(int fd, unsigned int flags, struct sshm_channel **ret)
 {
 	struct sshm_channel *ch;
-	int r;
+	int passpidfd, r;
 
 	r = set_nonblock(fd, flags & SSHM_CHANNEL_NONBLOCK);
 	if (r < 0)
@@ -247,6 +253,7 @@ static int channel_new(int fd, unsigned int flags, struct sshm_channel **ret)
 	r = set_passcred(fd);
 	if (r < 0)
 		return r;
+	passpidfd = r;
 	ch = calloc(1, sizeof(*ch));
 	if (!ch)
 		return -ENOMEM;
@@ -258,6 +265,7 @@ static int channel_new(int fd, unsigned int flags, struct sshm_channel **ret)
 	ch->refs = 1;
 	ch->fd = fd;
 	ch->flags = flags;
+	ch->passpidfd = passpidfd;
 	ch->next_id = 1;
 	ch->inline_max = SSHM_INLINE_DEFAULT;
 	r = verify_env_init(&ch->env);
@@ -431,59 +439,13 @@ SSHM_EXPORT unsigned int sshm_channel_inflight(const struct sshm_channel *ch)
 
 /* ---------------------------------------------------------------- receiving */
 
-/* Every fd a control message can install: creds, a pidfd, and room for two
- * SCM_RIGHTS fds (alignment gives two anyway), so an extra fd is seen and
- * closed rather than silently dropped by the kernel. */
+/* Room for every control message a packet may bring: credentials, a
+ * pidfd, and two SCM_RIGHTS fds (alignment gives two anyway), so an extra fd
+ * is seen and closed rather than silently dropped by the kernel.  A buffer
+ * without room for the SCM_PIDFD would truncate every packet (MSG_CTRUNC). */
 #define CONTROL_LEN                                                         \
 	(CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int)) +       \
 	 CMSG_SPACE(2 * sizeof(int)))
-#define MAX_RX_FDS 8
-
-/* Collects what the control messages carry; -SSHM_EPROTO on anything odd. */
-static int parse_control(struct msghdr *mh, struct packet *p, int *fds, int *ret_nfds)
-{
-	struct cmsghdr *c;
-	int nfds = 0, r = 0;
-
-	for (c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
-		size_t payload = c->cmsg_len - CMSG_LEN(0);
-
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-			size_t i, n = payload / sizeof(int);
-
-			for (i = 0; i < n; i++) {
-				int fd;
-
-				memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-				if (nfds < MAX_RX_FDS)
-					fds[nfds++] = fd;
-				else
-					close(fd);
-			}
-			if (n != 1 || nfds > 1)
-				r = -SSHM_EPROTO;
-		} else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_PIDFD &&
-			   payload == sizeof(int)) {
-			int fd;
-
-			memcpy(&fd, CMSG_DATA(c), sizeof(int));
-			if (p->pidfd < 0) {
-				p->pidfd = fd;
-			} else {
-				close(fd);
-				r = -SSHM_EPROTO;
-			}
-		} else if (c->cmsg_level == SOL_SOCKET &&
-			   c->cmsg_type == SCM_CREDENTIALS &&
-			   payload == sizeof(struct ucred)) {
-			memcpy(&p->cred, CMSG_DATA(c), sizeof(struct ucred));
-		} else {
-			r = -SSHM_EPROTO;
-		}
-	}
-	*ret_nfds = nfds;
-	return r;
-}
 
 /*
  * Receives one packet into ch->rxbuf: step 1 (control messages) and step 2
@@ -503,8 +465,9 @@ static int read_packet(struct sshm_channel *ch, int dontwait, struct packet *p)
 		.msg_control = ctl.buf,
 		.msg_controllen = sizeof(ctl.buf),
 	};
-	int fds[MAX_RX_FDS], nfds = 0, r, i;
+	struct socket_rx rx;
 	ssize_t n;
+	int r;
 
 	if (ch->eof)
 		return -EPIPE;
@@ -518,8 +481,8 @@ static int read_packet(struct sshm_channel *ch, int dontwait, struct packet *p)
 		return neg_errno();
 
 	memset(p, 0, sizeof(*p));
-	p->fd = p->pidfd = -1;
-	r = parse_control(&mh, p, fds, &nfds);
+	p->fd = -1;
+	r = socket_parse_control(&mh, &rx);
 	if (n == 0 && mh.msg_controllen == 0 && r == 0) {
 		/* End of stream: the peer will release nothing any more. */
 		ch->eof = 1;
@@ -530,17 +493,18 @@ static int read_packet(struct sshm_channel *ch, int dontwait, struct packet *p)
 		r = -SSHM_EPROTO;
 	if (r == 0)
 		r = wire_decode(ch->rxbuf, (size_t)n, &p->msg);
-	if (r == 0 && nfds != (p->msg.type == WIRE_REGION ? 1 : 0))
+	if (r == 0 && rx.nfds != (p->msg.type == WIRE_REGION ? 1u : 0u))
 		r = -SSHM_EPROTO;
 	if (r < 0) {
-		for (i = 0; i < nfds; i++)
-			close(fds[i]);
-		packet_close(p);
+		socket_rx_close(&rx);
 		return channel_break(ch, r);
 	}
 	p->buf = ch->rxbuf;
 	p->len = (size_t)n;
-	p->fd = nfds ? fds[0] : -1;
+	p->fd = rx.nfds ? rx.fds[0] : -1;
+	p->pidfd = rx.pidfd;
+	p->pidfd_error = rx.pidfd_error;
+	p->cred = rx.cred;
 	return 0;
 }
 
@@ -670,7 +634,14 @@ static int deliver_region(struct sshm_channel *ch, struct packet *p,
 	r = w->size == 0 ? -SSHM_ESIZE : verify_fd(&ch->env, p->fd, w->size, policy,
 						   &seals, NULL);
 	if (r == 0 && mode != SSHM_IDENTITY_OFF) {
-		identity_check(p->cred.pid, p->pidfd, w->announced_fd, p->fd, &id);
+		const struct identity_sender sender = {
+			.pid = p->cred.pid,
+			.pidfd = p->pidfd,
+			.pidfd_error = p->pidfd_error,
+			.pidfd_facility = ch->passpidfd,
+		};
+
+		identity_check(&sender, w->announced_fd, p->fd, &id);
 		if (id.verdict == SSHM_VERDICT_MISMATCH)
 			r = -SSHM_EIDENTITY;
 		else if (id.verdict == SSHM_VERDICT_UNVERIFIABLE &&

@@ -25,6 +25,7 @@ static const char *const own_errors[SSHM_ELAST - SSHM_EBASE] = {
 	[SSHM_ENOTSEALED - SSHM_EBASE] = "region is not sealed",
 	[SSHM_ESEALED - SSHM_EBASE] = "region is sealed",
 	[SSHM_EHOLES - SSHM_EBASE] = "region is not fully populated (has holes)",
+	[SSHM_EEXITED - SSHM_EBASE] = "sender exited before its identity could be checked",
 };
 
 static const char *errno_name(int err)

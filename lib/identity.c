@@ -15,28 +15,45 @@
 static void unverifiable(struct sshm_identity *id, int reason)
 {
 	id->verdict = SSHM_VERDICT_UNVERIFIABLE;
-	id->reason = reason;
+	/* No process has that pid any more: the sender is gone, whoever
+	 * says so. */
+	id->reason = reason == -ESRCH ? -SSHM_EEXITED : reason;
 }
 
-void identity_check(pid_t pid, int pidfd, int announced_fd, int received_fd,
-		    struct sshm_identity *id)
+void identity_check(const struct identity_sender *sender, int announced_fd,
+		    int received_fd, struct sshm_identity *id)
 {
-	int own_pidfd = -1, r;
+	int pidfd = sender->pidfd, own_pidfd = -1, r;
 
 	id->flags = 0;
 	id->reason = 0;
 	/* pid 0: the message carried no credentials (SO_PASSCRED was set
-	 * after it was queued). */
-	if (pid <= 0) {
-		unverifiable(id, -ESRCH);
+	 * after it was queued), or the sender is in a pid namespace we
+	 * cannot see. */
+	if (sender->pid <= 0) {
+		id->verdict = SSHM_VERDICT_UNVERIFIABLE;
+		id->reason = -ESRCH;
+		return;
+	}
+	/* The kernel could not make a pidfd of the sender when we read the
+	 * message: it had exited and been reaped, so its pid may already
+	 * name another process.  Looking the pid up would find that one. */
+	if (sender->pidfd_error) {
+		unverifiable(id, -SSHM_EEXITED);
 		return;
 	}
 	if (pidfd < 0) {
-		own_pidfd = sys_pidfd_open(pid, 0);
+		if (sender->pidfd_facility) {
+			/* The socket passes pidfds, yet this message had
+			 * none: nothing pins the sender. */
+			unverifiable(id, -ENODATA);
+			return;
+		}
+		own_pidfd = sys_pidfd_open(sender->pid, 0);
 		pidfd = own_pidfd;
 	}
 
-	r = sys_kcmp(pid, getpid(), KCMP_FILE, (unsigned long)announced_fd,
+	r = sys_kcmp(sender->pid, getpid(), KCMP_FILE, (unsigned long)announced_fd,
 		     (unsigned long)received_fd);
 	if (r < 0) {
 		/* -EBADF: the peer no longer has the announced fd open;

@@ -94,7 +94,7 @@ START_TEST(test_error_codes_count)
 	ck_assert_int_eq(SSHM_EBASE, 4096);
 	ck_assert_int_gt(N_CODES, 0);
 	ck_assert_int_eq(SSHM_ENOTREG, SSHM_EBASE + 1);
-	ck_assert_int_eq(SSHM_EHOLES, SSHM_ELAST - 1);
+	ck_assert_int_eq(SSHM_EEXITED, SSHM_ELAST - 1);
 }
 END_TEST
 
