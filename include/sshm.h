@@ -284,9 +284,11 @@ int sshm_channel_adopt(int fd, unsigned int flags,
 
 struct sshm_channel *sshm_channel_ref(struct sshm_channel *channel);
 /*
- * Drops a reference.  Views received on the channel hold one each, so the
- * socket closes when the channel and all its views are gone; regions still in
- * flight are dropped then.
+ * Drops a reference.  The last one drops the regions this side sent that
+ * the peer has not released, and releases the regions received but never
+ * returned by sshm_channel_recv().  The socket itself closes when the
+ * channel and every view received on it are gone (a view releases its
+ * region through it).
  */
 struct sshm_channel *sshm_channel_unref(struct sshm_channel *channel);
 
@@ -421,7 +423,8 @@ uint64_t sshm_view_size(const struct sshm_view *view);
 const void *sshm_view_meta(const struct sshm_view *view, size_t *ret_len);
 /* 1 if the payload came in a sealed region, 0 if inline. */
 int sshm_view_is_region(const struct sshm_view *view);
-/* The received memfd, borrowed (valid until the last unref), -1 if inline. */
+/* The received memfd, borrowed (valid until the last unref), -1 if inline,
+ * -EINVAL for NULL. */
 int sshm_view_fd(const struct sshm_view *view);
 /* F_GET_SEALS of the region as verified, 0 if inline. */
 unsigned int sshm_view_seals(const struct sshm_view *view);

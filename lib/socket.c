@@ -1,15 +1,138 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * socket - the AF_UNIX SOCK_SEQPACKET transport: what the kernel attaches to
- * a received packet.  It returns codes and never acts on a channel.
+ * socket - the AF_UNIX SOCK_SEQPACKET transport: socket options, addresses,
+ * one packet out with an optional fd, one packet in with what the kernel
+ * attached to it.  It returns codes and never acts on a channel.
  */
-#include <limits.h>
+#include <fcntl.h>
+#include <stddef.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "private.h"
 #include "socket.h"
-#include "syscall.h"
+
+/* Room for every control message a packet may bring: credentials, a
+ * pidfd, and two SCM_RIGHTS fds (alignment gives two anyway), so an extra
+ * fd is seen and closed rather than silently dropped by the kernel.  A
+ * buffer without room for the SCM_PIDFD would truncate every packet
+ * (MSG_CTRUNC).  doc/protocol.md states this size. */
+#define CONTROL_LEN                                                         \
+	(CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int)) +       \
+	 CMSG_SPACE(2 * sizeof(int)))
+
+int socket_set_nonblock(int fd, int on)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0)
+		return neg_errno();
+	fl = on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK;
+	if (fcntl(fd, F_SETFL, fl) < 0)
+		return neg_errno();
+	return 0;
+}
+
+int socket_set_passcred(int fd)
+{
+	const int one = 1;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0)
+		return neg_errno();
+	return setsockopt(fd, SOL_SOCKET, SO_PASSPIDFD, &one, sizeof(one)) == 0;
+}
+
+int socket_make_addr(const char *path, struct sockaddr_un *sa, socklen_t *ret_len)
+{
+	size_t n;
+
+	if (!path || !path[0] || (path[0] == '@' && !path[1]))
+		return -EINVAL;
+	n = strlen(path);
+	if (n >= sizeof(sa->sun_path))
+		return -ENAMETOOLONG;
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	memcpy(sa->sun_path, path, n);
+	if (path[0] == '@') {
+		/* Abstract: no terminating NUL counts in the length. */
+		sa->sun_path[0] = '\0';
+		*ret_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n);
+	} else {
+		*ret_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1);
+	}
+	return 0;
+}
+
+int socket_send(int fd, const struct iovec *iov, int iovlen, int pass_fd, int dontwait)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	struct msghdr mh = { .msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)iovlen };
+	ssize_t n;
+
+	if (pass_fd >= 0) {
+		struct cmsghdr *c;
+
+		memset(&ctl, 0, sizeof(ctl));
+		mh.msg_control = ctl.buf;
+		mh.msg_controllen = sizeof(ctl.buf);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
+	}
+	do
+		n = sendmsg(fd, &mh, MSG_NOSIGNAL | (dontwait ? MSG_DONTWAIT : 0));
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == ECONNRESET ? -EPIPE : neg_errno();
+	return 0;
+}
+
+ssize_t socket_recv(int fd, void *buf, size_t cap, int dontwait, struct socket_rx *rx)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CONTROL_LEN];
+	} ctl;
+	struct iovec iov = { buf, cap };
+	struct msghdr mh = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = ctl.buf,
+		.msg_controllen = sizeof(ctl.buf),
+	};
+	ssize_t n;
+	int r;
+
+	do
+		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC | (dontwait ? MSG_DONTWAIT : 0));
+	/* ECONNRESET: the peer closed with our packets unread.  The kernel
+	 * reports (and clears) that error before the packets the peer sent
+	 * before it left: read on, they and then end of stream follow. */
+	while (n < 0 && (errno == EINTR || errno == ECONNRESET));
+	if (n < 0) {
+		memset(rx, 0, sizeof(*rx));
+		rx->pidfd = -1;
+		return neg_errno();
+	}
+	r = socket_parse_control(&mh, rx);
+	/* A zero-length packet is end of stream only when nothing came with
+	 * it: one carrying credentials or an fd is a packet, and empty. */
+	if (n == 0 && mh.msg_controllen == 0 && r == 0)
+		return 0;
+	if (r == 0 && ((mh.msg_flags & (MSG_CTRUNC | MSG_TRUNC)) || n == 0))
+		r = -SSHM_EPROTO;
+	if (r < 0) {
+		socket_rx_close(rx);
+		return r;
+	}
+	return n;
+}
 
 static void rx_init(struct socket_rx *rx)
 {

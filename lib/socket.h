@@ -2,7 +2,10 @@
 #ifndef SSHM_SOCKET_H
 #define SSHM_SOCKET_H
 
+#include <stddef.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
+#include <sys/un.h>
 
 /* More fds than any message may carry: an extra one is seen and closed
  * rather than dropped silently by the kernel. */
@@ -10,7 +13,7 @@
 
 /*
  * What the control messages of one received packet carried.  Every fd in
- * it is ours to close (socket_rx_close()).
+ * it is the receiver's to close (socket_rx_close()).
  */
 struct socket_rx {
 	int fds[SOCKET_RX_FDS]; /* SCM_RIGHTS, in order */
@@ -27,12 +30,45 @@ struct socket_rx {
 	struct ucred cred; /* SCM_CREDENTIALS when have_cred */
 };
 
+/* O_NONBLOCK on or off: 0 or -errno. */
+int socket_set_nonblock(int fd, int on);
+
+/*
+ * Credentials on every message (SO_PASSCRED), and the sender's pidfd with
+ * them where the kernel has it (SO_PASSPIDFD, Linux 6.5), before any
+ * message can be queued.  Returns 1 when the socket hands over pidfds, 0
+ * when the kernel lacks them, or -errno.
+ */
+int socket_set_passcred(int fd);
+
+/* "@name" is an abstract socket, anything else a path: 0, -EINVAL or
+ * -ENAMETOOLONG. */
+int socket_make_addr(const char *path, struct sockaddr_un *sa, socklen_t *ret_len);
+
+/*
+ * One packet of @iovlen iovecs, with @pass_fd as SCM_RIGHTS when >= 0.
+ * MSG_NOSIGNAL always, MSG_DONTWAIT when @dontwait.  0, -EPIPE when the
+ * peer is gone (ECONNRESET included), -EAGAIN, or -errno.
+ */
+int socket_send(int fd, const struct iovec *iov, int iovlen, int pass_fd, int dontwait);
+
+/*
+ * One packet into @buf (@cap bytes), what came with it into @rx.
+ * Returns its length (> 0), 0 at end of stream, -EAGAIN, -errno, or
+ * -SSHM_EPROTO when the packet cannot be a message: truncated (MSG_TRUNC,
+ * MSG_CTRUNC), empty but carrying something, or with control messages a
+ * peer may not send.  On every error the fds that arrived are closed.
+ * A peer's reset is not an error: the packets it sent before leaving are
+ * read, then end of stream.
+ */
+ssize_t socket_recv(int fd, void *buf, size_t cap, int dontwait, struct socket_rx *rx);
+
 /*
  * Collects what @mh's control messages carry into @rx (which it
  * initialises).  Returns 0, or -SSHM_EPROTO for anything a peer may not
  * send: an unknown control message, an SCM_RIGHTS with other than one fd,
- * more than one SCM_RIGHTS or SCM_PIDFD, a malformed length.  Even then
- * every fd that arrived is in @rx, to be closed.
+ * more than one SCM_RIGHTS, SCM_PIDFD or SCM_CREDENTIALS, a malformed
+ * length.  Even then every fd that arrived is in @rx, to be closed.
  */
 int socket_parse_control(const struct msghdr *mh, struct socket_rx *rx);
 

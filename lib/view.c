@@ -1,21 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * view - the consumer's immutable view of a received region (a read-only
- * mapping of a verified memfd) or of an inline payload (our own copy).
+ * mapping of a verified memfd) or of an inline payload (our own copy).  A
+ * view knows nothing of channels: dropping it hands the region's id to the
+ * release queue it came with.
  */
-#include <assert.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
-#include "channel.h"
 #include "private.h"
 #include "view.h"
 
 struct sshm_view {
-	unsigned int refs;
-	struct sshm_channel *channel;
-	uint64_t id; /* region id to release, 0 for inline */
+	atomic_uint refs;
+	struct release_queue *releases; /* NULL for inline */
+	uint64_t id;
 	int fd;
 	void *map;
 	const void *data;
@@ -26,54 +27,48 @@ struct sshm_view {
 	uint8_t *buf; /* meta, then inline data */
 };
 
-struct sshm_view *view_new(struct sshm_channel *channel, uint64_t id,
-			   const uint8_t *meta, size_t meta_len,
-			   const uint8_t *data, size_t data_len,
-			   const struct sshm_identity *identity)
+int view_new(const struct view_parts *p, struct sshm_view **ret)
 {
 	struct sshm_view *v;
 
 	v = calloc(1, sizeof(*v));
 	if (!v)
-		return NULL;
+		return -ENOMEM;
 	/* +1: an empty inline payload still has a valid, non-NULL address. */
-	v->buf = malloc(meta_len + data_len + 1);
+	v->buf = malloc(p->meta_len + p->data_len + 1);
 	if (!v->buf) {
 		free(v);
-		return NULL;
+		return -ENOMEM;
 	}
-	if (meta_len)
-		memcpy(v->buf, meta, meta_len);
-	if (data_len)
-		memcpy(v->buf + meta_len, data, data_len);
-	v->refs = 1;
-	v->channel = sshm_channel_ref(channel);
-	v->id = id;
+	if (p->meta_len)
+		memcpy(v->buf, p->meta, p->meta_len);
+	if (p->data_len)
+		memcpy(v->buf + p->meta_len, p->data, p->data_len);
+	atomic_init(&v->refs, 1);
+	v->meta_len = p->meta_len;
+	v->identity = *p->identity;
 	v->fd = -1;
-	v->data = v->buf + meta_len;
-	v->size = data_len;
-	v->meta_len = meta_len;
-	v->identity = *identity;
-	return v;
-}
-
-void view_set_region(struct sshm_view *v, int fd, void *map, uint64_t size,
-		     unsigned int seals)
-{
-	assert(v->id != 0 && v->fd < 0);
-	v->fd = fd;
-	v->map = map;
-	v->data = map;
-	v->size = size;
-	v->seals = seals;
+	if (p->releases) {
+		v->releases = release_queue_ref(p->releases);
+		v->id = p->id;
+		v->fd = p->fd;
+		v->map = p->map;
+		v->data = p->map;
+		v->size = p->size;
+		v->seals = p->seals;
+	} else {
+		v->data = v->buf + p->meta_len;
+		v->size = p->data_len;
+	}
+	*ret = v;
+	return 0;
 }
 
 SSHM_EXPORT struct sshm_view *sshm_view_ref(struct sshm_view *v)
 {
 	if (!v)
 		return NULL;
-	assert(v->refs > 0);
-	v->refs++;
+	atomic_fetch_add_explicit(&v->refs, 1, memory_order_relaxed);
 	return v;
 }
 
@@ -81,17 +76,15 @@ SSHM_EXPORT struct sshm_view *sshm_view_unref(struct sshm_view *v)
 {
 	if (!v)
 		return NULL;
-	assert(v->refs > 0);
-	if (--v->refs > 0)
+	if (atomic_fetch_sub_explicit(&v->refs, 1, memory_order_acq_rel) != 1)
 		return NULL;
-	if (v->map)
+	if (v->releases) {
 		munmap(v->map, (size_t)v->size);
-	if (v->fd >= 0)
 		close(v->fd);
-	/* Unmapped and closed first: the producer may reuse it at once. */
-	if (v->id)
-		channel_release(v->channel, v->id);
-	sshm_channel_unref(v->channel);
+		/* Unmapped and closed first: the producer may reuse it at once. */
+		release_queue_put(v->releases, v->id);
+		release_queue_unref(v->releases);
+	}
 	free(v->buf);
 	free(v);
 	return NULL;
@@ -121,12 +114,14 @@ SSHM_EXPORT const void *sshm_view_meta(const struct sshm_view *v, size_t *ret_le
 
 SSHM_EXPORT int sshm_view_is_region(const struct sshm_view *v)
 {
-	return v && v->id != 0;
+	return v && v->releases;
 }
 
 SSHM_EXPORT int sshm_view_fd(const struct sshm_view *v)
 {
-	return v ? v->fd : -1;
+	if (!v)
+		return -EINVAL;
+	return v->releases ? v->fd : -1;
 }
 
 SSHM_EXPORT unsigned int sshm_view_seals(const struct sshm_view *v)

@@ -5,19 +5,33 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "release.h"
 #include "sshm.h"
 
-/*
- * A new view holding one reference on @channel, with copies of @meta and,
- * for an inline message, of @data.  NULL on ENOMEM.  @id 0: inline.
- */
-struct sshm_view *view_new(struct sshm_channel *channel, uint64_t id,
-			   const uint8_t *meta, size_t meta_len,
-			   const uint8_t *data, size_t data_len,
-			   const struct sshm_identity *identity);
+/* Everything a view is made of, for view_new(). */
+struct view_parts {
+	/* A region: the verified memfd, its read-only mapping, and where
+	 * its release goes.  releases NULL: an inline payload. */
+	struct release_queue *releases;
+	uint64_t id;
+	int fd;
+	void *map;
+	uint64_t size;
+	unsigned int seals;
+	/* An inline payload, copied. */
+	const uint8_t *data;
+	size_t data_len;
+	/* Both: metadata (copied) and the identity verdict. */
+	const uint8_t *meta;
+	size_t meta_len;
+	const struct sshm_identity *identity;
+};
 
-/* Hands a verified, mapped region to the view, which then owns fd and map. */
-void view_set_region(struct sshm_view *view, int fd, void *map, uint64_t size,
-		     unsigned int seals);
+/*
+ * A view with one reference.  For a region it takes @p's fd and map and a
+ * reference on its release queue; the last unref unmaps, closes and
+ * releases.  -ENOMEM, and then the caller still owns fd and map.
+ */
+int view_new(const struct view_parts *p, struct sshm_view **ret);
 
 #endif

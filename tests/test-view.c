@@ -388,6 +388,24 @@ START_TEST(test_view_unref_null)
 }
 END_TEST
 
+/* Every accessor takes NULL; the one returning a code says -EINVAL, as
+ * every function of the library that takes an object does. */
+START_TEST(test_view_accessors_null)
+{
+	size_t len = 7;
+
+	assert_err(sshm_view_fd(NULL), -EINVAL);
+	ck_assert_ptr_null(sshm_view_data(NULL));
+	ck_assert_uint_eq(sshm_view_size(NULL), 0);
+	ck_assert_ptr_null(sshm_view_meta(NULL, &len));
+	ck_assert_uint_eq(len, 0);
+	ck_assert_int_eq(sshm_view_is_region(NULL), 0);
+	ck_assert_uint_eq(sshm_view_seals(NULL), 0);
+	ck_assert_ptr_null(sshm_view_identity(NULL));
+	ck_assert_ptr_null(sshm_view_ref(NULL));
+}
+END_TEST
+
 START_TEST(test_view_unmapped_after_unref)
 {
 	struct fixture f;
@@ -415,7 +433,7 @@ END_TEST
 
 START_TEST(test_view_outlives_channel)
 {
-	/* A view keeps its channel: unref the channel first, the view stays
+	/* A view keeps the connection: unref the channel first, the view stays
 	 * valid and its release still reaches the producer. */
 	struct fixture f;
 	struct sshm_view *v;
@@ -460,6 +478,7 @@ static Suite *view_suite(void)
 	tcase_add_test(tc, test_view_inline_accessors);
 	tcase_add_test(tc, test_view_fd_lifetime);
 	tcase_add_test(tc, test_view_meta);
+	tcase_add_test(tc, test_view_accessors_null);
 	suite_add_tcase(s, tc);
 
 	tc = test_tcase("references");

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * channel-internal - the channel object as channel.c, send.c and receive.c
+ * share it.  Nothing else includes this.
+ */
+#ifndef SSHM_CHANNEL_INTERNAL_H
+#define SSHM_CHANNEL_INTERNAL_H
+
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "ledger.h"
+#include "release.h"
+#include "sshm.h"
+#include "verify.h"
+#include "wire.h"
+
+/* Data messages kept while a send, flush or drain waits for releases. */
+#define CHANNEL_PENDING_MAX 64u
+
+/* A data message (REGION or INLINE) read from the socket and decoded. */
+struct packet {
+	uint8_t *buf; /* the channel's rxbuf, or an owned copy when kept */
+	size_t len;
+	struct wire_msg msg; /* points into buf */
+	int fd;              /* a REGION's memfd, else -1 */
+	int pidfd;           /* SCM_PIDFD, or -1 */
+	int pidfd_error;     /* an SCM_PIDFD without a descriptor */
+	struct ucred cred;   /* zero when the message had no credentials */
+	int owned;           /* buf is a copy to free */
+};
+
+struct sshm_channel {
+	unsigned int refs;
+	int fd; /* the socket; owned by the release queue */
+	unsigned int flags;
+	int broken; /* the code that broke the channel, 0 while usable */
+	int eof;
+	int passpidfd; /* the socket hands over SCM_PIDFD */
+	int have_peer_hello;
+	struct wire_hello peer;
+	struct verify_env env;
+
+	/* sending side */
+	uint64_t next_id;
+	struct ledger ledger;
+
+	/* receiving side */
+	struct release_queue *releases;
+	struct packet pending[CHANNEL_PENDING_MAX];
+	unsigned int n_pending;
+	uint8_t *rxbuf; /* WIRE_PACKET_MAX bytes */
+
+	size_t inline_max; /* send_bytes threshold */
+};
+
+/*
+ * A channel around a connected socket whose SO_PASSCRED (and SO_PASSPIDFD,
+ * @passpidfd) the caller set.  Sends our HELLO.  Never closes @fd: on
+ * failure the caller still owns it.
+ */
+int channel_new(int fd, unsigned int flags, int passpidfd, struct sshm_channel **ret);
+
+/* Marks the channel broken by @code (the first code sticks); returns @code. */
+int channel_break(struct sshm_channel *ch, int code);
+
+/* Waits (per the channel's mode) until the peer's HELLO is known. */
+int channel_wait_hello(struct sshm_channel *ch);
+
+/* Waits (per the channel's mode) until one more region fits the peer's
+ * window. */
+int channel_wait_room(struct sshm_channel *ch);
+
+/*
+ * The next data message: a kept one first, else from the socket (blocking
+ * per the channel's mode), consuming HELLOs and RELEASEs on the way.  The
+ * owed RELEASEs are sent first.  The caller owns @p's fds and calls
+ * packet_done().
+ */
+int channel_next(struct sshm_channel *ch, struct packet *p);
+
+/* Closes what is left of @p's fds and frees its copy. */
+void packet_done(struct packet *p);
+
+#endif

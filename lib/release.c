@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * release - the receiving side's debt to its peer: regions held and
+ * RELEASEs to send.  Views drop regions from whatever thread they are
+ * dropped in, so everything here is under one lock; the reference count is
+ * atomic.
+ */
+#include <assert.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "private.h"
+#include "release.h"
+#include "socket.h"
+#include "wire.h"
+
+struct release_queue {
+	atomic_uint refs;
+	int fd;
+	unsigned int window;
+	pthread_mutex_t lock;
+	uint64_t *held; /* ids received and not released, window entries */
+	unsigned int n_held;
+	uint64_t *queued; /* ids released and not sent yet, window entries */
+	unsigned int n_queued;
+	uint8_t *ids; /* the encoded ids of one RELEASE, window * 8 bytes */
+};
+
+int release_queue_new(int fd, unsigned int window, struct release_queue **ret)
+{
+	struct release_queue *q;
+
+	q = calloc(1, sizeof(*q));
+	if (!q)
+		return -ENOMEM;
+	q->held = calloc(window, sizeof(q->held[0]));
+	q->queued = calloc(window, sizeof(q->queued[0]));
+	q->ids = malloc((size_t)window * 8);
+	if (!q->held || !q->queued || !q->ids) {
+		free(q->held);
+		free(q->queued);
+		free(q->ids);
+		free(q);
+		return -ENOMEM;
+	}
+	atomic_init(&q->refs, 1);
+	q->fd = fd;
+	q->window = window;
+	pthread_mutex_init(&q->lock, NULL);
+	*ret = q;
+	return 0;
+}
+
+struct release_queue *release_queue_ref(struct release_queue *q)
+{
+	atomic_fetch_add_explicit(&q->refs, 1, memory_order_relaxed);
+	return q;
+}
+
+void release_queue_unref(struct release_queue *q)
+{
+	if (!q || atomic_fetch_sub_explicit(&q->refs, 1, memory_order_acq_rel) != 1)
+		return;
+	/* Last chance for what is still queued; the peer reads the rest as
+	 * end of stream. */
+	(void)release_queue_flush(q);
+	close(q->fd);
+	pthread_mutex_destroy(&q->lock);
+	free(q->held);
+	free(q->queued);
+	free(q->ids);
+	free(q);
+}
+
+static int find_held(const struct release_queue *q, uint64_t id)
+{
+	unsigned int i;
+
+	for (i = 0; i < q->n_held; i++)
+		if (q->held[i] == id)
+			return (int)i;
+	return -1;
+}
+
+int release_queue_hold(struct release_queue *q, uint64_t id)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&q->lock);
+	if (q->n_held + q->n_queued >= q->window || find_held(q, id) >= 0)
+		r = -SSHM_EPROTO;
+	else
+		q->held[q->n_held++] = id;
+	pthread_mutex_unlock(&q->lock);
+	return r;
+}
+
+/* Called with the lock held. */
+static int flush_locked(struct release_queue *q)
+{
+	uint8_t hdr[WIRE_RELEASE_LEN];
+	struct iovec iov[2];
+	unsigned int i;
+	int r;
+
+	if (q->n_queued == 0)
+		return 0;
+	iov[0].iov_base = hdr;
+	iov[0].iov_len = wire_encode_release(hdr, q->n_queued);
+	for (i = 0; i < q->n_queued; i++)
+		wire_put_id(q->ids + (size_t)i * 8, q->queued[i]);
+	iov[1].iov_base = q->ids;
+	iov[1].iov_len = (size_t)q->n_queued * 8;
+	r = socket_send(q->fd, iov, 2, -1, 1);
+	if (r == -EAGAIN || r == -ENOBUFS)
+		return (int)q->n_queued;
+	if (r < 0 && r != -EPIPE)
+		return r;
+	/* Sent, or the peer is gone and no longer cares. */
+	q->n_queued = 0;
+	return 0;
+}
+
+void release_queue_put(struct release_queue *q, uint64_t id)
+{
+	int i;
+
+	pthread_mutex_lock(&q->lock);
+	i = find_held(q, id);
+	assert(i >= 0 && q->n_queued < q->window);
+	q->held[i] = q->held[--q->n_held];
+	q->queued[q->n_queued++] = id;
+	(void)flush_locked(q);
+	pthread_mutex_unlock(&q->lock);
+}
+
+int release_queue_flush(struct release_queue *q)
+{
+	int r;
+
+	pthread_mutex_lock(&q->lock);
+	r = flush_locked(q);
+	pthread_mutex_unlock(&q->lock);
+	return r;
+}
+
+unsigned int release_queue_owed(struct release_queue *q)
+{
+	unsigned int n;
+
+	pthread_mutex_lock(&q->lock);
+	n = q->n_held + q->n_queued;
+	pthread_mutex_unlock(&q->lock);
+	return n;
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SSHM_RELEASE_H
+#define SSHM_RELEASE_H
+
+#include <stdint.h>
+
+/*
+ * What a receiving side owes its peer: the regions it holds (received, not
+ * released yet) and the RELEASEs it could not send yet.  Shared by a
+ * channel and every view it handed out, so that dropping a view needs
+ * nothing from the channel; it owns the connection's socket, which closes
+ * with the last reference.  Safe to use from any thread.
+ */
+struct release_queue;
+
+/* Takes @fd on success (not on failure).  @window: regions the peer may
+ * have unreleased with us.  0 or -ENOMEM. */
+int release_queue_new(int fd, unsigned int window, struct release_queue **ret);
+struct release_queue *release_queue_ref(struct release_queue *q);
+void release_queue_unref(struct release_queue *q);
+
+/*
+ * REGION @id arrived.  -SSHM_EPROTO when it would exceed the window (RELEASEs
+ * not sent yet count: the peer cannot know of them) or when @id is already
+ * held: the peer must release an id before it uses it again.
+ */
+int release_queue_hold(struct release_queue *q, uint64_t id);
+
+/* Region @id (held) is done with: its RELEASE is queued and sent at once if
+ * the socket takes it without blocking. */
+void release_queue_put(struct release_queue *q, uint64_t id);
+
+/*
+ * Sends the queued RELEASEs without blocking: the number still queued
+ * (socket full), or -errno (kept queued: a release lost would shrink the
+ * peer's window for good).  A peer that is gone drops them.
+ */
+int release_queue_flush(struct release_queue *q);
+
+/* Regions held plus RELEASEs not sent yet. */
+unsigned int release_queue_owed(struct release_queue *q);
+
+#endif
