@@ -23,11 +23,11 @@ struct packet {
 	uint8_t *buf; /* the channel's rxbuf, or an owned copy when kept */
 	size_t len;
 	struct wire_msg msg; /* points into buf */
-	int fd;              /* a REGION's memfd, else -1 */
-	int pidfd;           /* SCM_PIDFD, or -1 */
+	int fd;		     /* a REGION's memfd, else -1 */
+	int pidfd;	     /* SCM_PIDFD, or -1 */
 	int pidfd_error;     /* an SCM_PIDFD without a descriptor */
 	struct ucred cred;   /* zero when the message had no credentials */
-	int owned;           /* buf is a copy to free */
+	int owned;	     /* buf is a copy to free */
 };
 
 struct sshm_channel {

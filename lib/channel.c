@@ -382,7 +382,7 @@ static int have_hello(const struct sshm_channel *ch)
 static int have_room(const struct sshm_channel *ch)
 {
 	const unsigned int window = ch->peer.window < ch->ledger.cap ? ch->peer.window
-								    : ch->ledger.cap;
+								     : ch->ledger.cap;
 
 	return ch->have_peer_hello && ch->ledger.n < window;
 }

@@ -16,7 +16,8 @@ static const char *const own_errors[SSHM_ELAST - SSHM_EBASE] = {
 	[SSHM_ESEALS - SSHM_EBASE] = "required seals are missing",
 	[SSHM_ESIZE - SSHM_EBASE] = "region size differs from the announced size",
 	[SSHM_ETOOBIG - SSHM_EBASE] = "region size exceeds the allowed maximum",
-	[SSHM_EIDENTITY - SSHM_EBASE] = "identity mismatch: not the file the peer announced",
+	[SSHM_EIDENTITY -
+	    SSHM_EBASE] = "identity mismatch: not the file the peer announced",
 	[SSHM_EUNVERIFIED - SSHM_EBASE] = "identity could not be verified",
 	[SSHM_EHEADER - SSHM_EBASE] = "malformed message header",
 	[SSHM_EPROTO - SSHM_EBASE] = "protocol violation by the peer",
@@ -25,7 +26,8 @@ static const char *const own_errors[SSHM_ELAST - SSHM_EBASE] = {
 	[SSHM_ENOTSEALED - SSHM_EBASE] = "region is not sealed",
 	[SSHM_ESEALED - SSHM_EBASE] = "region is sealed",
 	[SSHM_EHOLES - SSHM_EBASE] = "region is not fully populated (has holes)",
-	[SSHM_EEXITED - SSHM_EBASE] = "sender exited before its identity could be checked",
+	[SSHM_EEXITED -
+	    SSHM_EBASE] = "sender exited before its identity could be checked",
 };
 
 static const char *errno_name(int err)

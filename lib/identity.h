@@ -8,8 +8,8 @@
 
 /* Who sent a message, as the kernel told us with it. */
 struct identity_sender {
-	pid_t pid;       /* SCM_CREDENTIALS, 0 when none */
-	int pidfd;       /* SCM_PIDFD, or -1 */
+	pid_t pid;	 /* SCM_CREDENTIALS, 0 when none */
+	int pidfd;	 /* SCM_PIDFD, or -1 */
 	int pidfd_error; /* an SCM_PIDFD that carried the kernel's -errno */
 	/* The socket hands over SCM_PIDFD (SO_PASSPIDFD took): a message
 	 * without a usable pidfd is never matched to a pid by lookup. */

@@ -28,8 +28,9 @@ static int listen_on(const char *path, unsigned int flags, int *ret_passpidfd)
 	r = socket_make_addr(path, &sa, &len);
 	if (r < 0)
 		return r;
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC |
-				     (flags & SSHM_CHANNEL_NONBLOCK ? SOCK_NONBLOCK : 0),
+	fd = socket(AF_UNIX,
+		    SOCK_SEQPACKET | SOCK_CLOEXEC |
+			(flags & SSHM_CHANNEL_NONBLOCK ? SOCK_NONBLOCK : 0),
 		    0);
 	if (fd < 0)
 		return neg_errno();

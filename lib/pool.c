@@ -17,7 +17,7 @@
 #include "region.h"
 #include "syscall.h"
 
-#define POOL_FLAGS (SSHM_POOL_THREAD | SSHM_POOL_MAP | SSHM_POOL_HUGEPAGE)
+#define POOL_FLAGS     (SSHM_POOL_THREAD | SSHM_POOL_MAP | SSHM_POOL_HUGEPAGE)
 #define POOL_DEPTH_MAX 1024u
 
 struct prepared {

@@ -16,7 +16,8 @@
 #include "view.h"
 
 /* What the message's credentials say of its sender. */
-static void identity_init(struct sshm_identity *id, const struct packet *p, int announced_fd)
+static void identity_init(struct sshm_identity *id, const struct packet *p,
+			  int announced_fd)
 {
 	memset(id, 0, sizeof(*id));
 	id->verdict = SSHM_VERDICT_NOT_CHECKED;

@@ -18,7 +18,7 @@ struct sshm_region {
 	int fd;
 	uint64_t size;
 	unsigned int flags; /* SSHM_REGION_* */
-	void *map; /* our writable mapping, NULL until sshm_region_map() */
+	void *map;	    /* our writable mapping, NULL until sshm_region_map() */
 	int sealed;
 };
 
@@ -127,8 +127,8 @@ SSHM_EXPORT int sshm_region_map(struct sshm_region *r, void **ret_data)
 	return 0;
 }
 
-SSHM_EXPORT int sshm_region_write(struct sshm_region *r, uint64_t offset,
-				  const void *buf, size_t len)
+SSHM_EXPORT int sshm_region_write(struct sshm_region *r, uint64_t offset, const void *buf,
+				  size_t len)
 {
 	const char *p = buf;
 

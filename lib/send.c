@@ -17,7 +17,8 @@ static int check_args_meta(const void *meta, size_t meta_len)
 }
 
 /* What the peer announced it accepts: known once its HELLO was read. */
-static int check_peer_limits(const struct sshm_channel *ch, uint64_t size, size_t meta_len)
+static int check_peer_limits(const struct sshm_channel *ch, uint64_t size,
+			     size_t meta_len)
 {
 	if (meta_len > ch->peer.meta_max)
 		return -EMSGSIZE;
@@ -123,7 +124,8 @@ SSHM_EXPORT int sshm_channel_send_bytes(struct sshm_channel *ch, const void *dat
 	r = channel_wait_hello(ch);
 	if (r < 0)
 		return r;
-	threshold = ch->peer.inline_max < ch->inline_max ? ch->peer.inline_max : ch->inline_max;
+	threshold = ch->peer.inline_max < ch->inline_max ? ch->peer.inline_max
+							 : ch->inline_max;
 	/* An empty payload is always inline. */
 	if (len <= threshold) {
 		r = check_peer_limits(ch, 0, meta_len);

@@ -17,8 +17,8 @@
  * fd is seen and closed rather than silently dropped by the kernel.  A
  * buffer without room for the SCM_PIDFD would truncate every packet
  * (MSG_CTRUNC).  doc/protocol.md states this size. */
-#define CONTROL_LEN                                                         \
-	(CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int)) +       \
+#define CONTROL_LEN                                                                      \
+	(CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int)) +                    \
 	 CMSG_SPACE(2 * sizeof(int)))
 
 int socket_set_nonblock(int fd, int on)
@@ -70,7 +70,8 @@ int socket_send(int fd, const struct iovec *iov, int iovlen, int pass_fd, int do
 		struct cmsghdr align;
 		char buf[CMSG_SPACE(sizeof(int))];
 	} ctl;
-	struct msghdr mh = { .msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)iovlen };
+	struct msghdr mh = { .msg_iov = (struct iovec *)iov,
+			     .msg_iovlen = (size_t)iovlen };
 	ssize_t n;
 
 	if (pass_fd >= 0) {
@@ -188,8 +189,8 @@ int socket_parse_control(const struct msghdr *mh, struct socket_rx *rx)
 			memcpy(&v, CMSG_DATA(c), sizeof(int));
 			if (take_pidfd(rx, v) < 0)
 				r = -SSHM_EPROTO;
-		} else if (c->cmsg_type == SCM_CREDENTIALS && payload == sizeof(struct ucred) &&
-			   !rx->have_cred) {
+		} else if (c->cmsg_type == SCM_CREDENTIALS &&
+			   payload == sizeof(struct ucred) && !rx->have_cred) {
 			memcpy(&rx->cred, CMSG_DATA(c), sizeof(struct ucred));
 			rx->have_cred = 1;
 		} else {

@@ -17,7 +17,7 @@
 #include "syscall.h"
 #include "verify.h"
 
-#define POLICY_FLAGS \
+#define POLICY_FLAGS                                                                     \
 	(SSHM_POLICY_ALLOW_HUGETLB | SSHM_POLICY_POPULATED | SSHM_POLICY_PREFAULT)
 
 static int probe_dev(unsigned int flags, dev_t *ret)
@@ -62,8 +62,8 @@ int verify_policy_check(const struct sshm_policy *p)
 	for (i = 0; i < ELEMENTSOF(p->reserved); i++)
 		if (p->reserved[i])
 			return -EINVAL;
-	if (p->identity != SSHM_IDENTITY_BEST_EFFORT && p->identity != SSHM_IDENTITY_REQUIRED &&
-	    p->identity != SSHM_IDENTITY_OFF)
+	if (p->identity != SSHM_IDENTITY_BEST_EFFORT &&
+	    p->identity != SSHM_IDENTITY_REQUIRED && p->identity != SSHM_IDENTITY_OFF)
 		return -EINVAL;
 	if (p->flags & ~POLICY_FLAGS)
 		return -EINVAL;
@@ -71,9 +71,9 @@ int verify_policy_check(const struct sshm_policy *p)
 	 * hugetlb without "populated" is a policy that cannot be honoured. */
 	if ((p->flags & SSHM_POLICY_ALLOW_HUGETLB) && !(p->flags & SSHM_POLICY_POPULATED))
 		return -EINVAL;
-	if (p->required_seals & ~(unsigned int)(F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW |
-						F_SEAL_WRITE | F_SEAL_FUTURE_WRITE |
-						F_SEAL_EXEC))
+	if (p->required_seals &
+	    ~(unsigned int)(F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE |
+			    F_SEAL_FUTURE_WRITE | F_SEAL_EXEC))
 		return -EINVAL;
 	return 0;
 }
@@ -141,8 +141,7 @@ static int check_populated(int fd, const struct stat *st, int huge)
 }
 
 int verify_fd(const struct verify_env *env, int fd, uint64_t announced,
-	      const struct sshm_policy *p, unsigned int *ret_seals,
-	      uint64_t *ret_size)
+	      const struct sshm_policy *p, unsigned int *ret_seals, uint64_t *ret_size)
 {
 	const uint64_t cap = p && p->max_size ? p->max_size : SSHM_DEFAULT_MAX_SIZE;
 	const unsigned int flags = p ? p->flags : 0;
@@ -176,8 +175,8 @@ int verify_fd(const struct verify_env *env, int fd, uint64_t announced,
 		return -SSHM_ENOTMEMFD;
 	/* A hole in a hugetlb region is a SIGBUS when the pool is empty:
 	 * only a populated hugetlb region is ever acceptable. */
-	if (huge && (!(flags & SSHM_POLICY_ALLOW_HUGETLB) ||
-		     !(flags & SSHM_POLICY_POPULATED)))
+	if (huge &&
+	    (!(flags & SSHM_POLICY_ALLOW_HUGETLB) || !(flags & SSHM_POLICY_POPULATED)))
 		return -SSHM_EHUGETLB;
 	if (((unsigned int)seals & need) != need)
 		return -SSHM_ESEALS;

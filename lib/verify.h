@@ -34,8 +34,7 @@ int verify_policy_check(const struct sshm_policy *p);
  * no size comparison.
  */
 int verify_fd(const struct verify_env *env, int fd, uint64_t announced,
-	      const struct sshm_policy *p, unsigned int *ret_seals,
-	      uint64_t *ret_size);
+	      const struct sshm_policy *p, unsigned int *ret_seals, uint64_t *ret_size);
 
 /*
  * Maps a verified fd read-only: MAP_SHARED, or MAP_PRIVATE on kernels that

@@ -20,19 +20,19 @@ enum wire_type {
 	WIRE_RELEASE = 4,
 };
 
-#define WIRE_COMMON_LEN  8u
-#define WIRE_HELLO_LEN   32u
-#define WIRE_REGION_LEN  32u /* + meta */
-#define WIRE_INLINE_LEN  16u /* + meta + data */
+#define WIRE_COMMON_LEN	 8u
+#define WIRE_HELLO_LEN	 32u
+#define WIRE_REGION_LEN	 32u /* + meta */
+#define WIRE_INLINE_LEN	 16u /* + meta + data */
 #define WIRE_RELEASE_LEN 16u /* + 8 * count */
 
 /* Hard protocol limits: a peer may announce less, never more. */
-#define WIRE_META_MAX    4096u
-#define WIRE_INLINE_MAX  65536u
-#define WIRE_WINDOW_MAX  4096u
+#define WIRE_META_MAX	 4096u
+#define WIRE_INLINE_MAX	 65536u
+#define WIRE_WINDOW_MAX	 4096u
 #define WIRE_RELEASE_MAX WIRE_WINDOW_MAX
 /* The largest packet any valid message can be. */
-#define WIRE_PACKET_MAX  (WIRE_INLINE_LEN + WIRE_META_MAX + WIRE_INLINE_MAX)
+#define WIRE_PACKET_MAX (WIRE_INLINE_LEN + WIRE_META_MAX + WIRE_INLINE_MAX)
 
 struct wire_hello {
 	uint32_t window;     /* regions the sender accepts unreleased, >= 1 */
@@ -42,8 +42,8 @@ struct wire_hello {
 };
 
 struct wire_region {
-	uint64_t id;          /* != 0, chosen by the sender */
-	uint64_t size;        /* announced st_size */
+	uint64_t id;	      /* != 0, chosen by the sender */
+	uint64_t size;	      /* announced st_size */
 	int32_t announced_fd; /* sender's fd number for kcmp, >= 0 */
 	uint32_t meta_len;
 };
