@@ -8,7 +8,6 @@
 #include "private.h"
 
 static const char *const own_errors[SSHM_ELAST - SSHM_EBASE] = {
-	[0] = "sshm: unknown error",
 	[SSHM_ENOTREG - SSHM_EBASE] = "descriptor is not a regular file",
 	[SSHM_EOPATH - SSHM_EBASE] = "descriptor was opened with O_PATH",
 	[SSHM_ENOTMEMFD - SSHM_EBASE] = "file is not a memfd",
