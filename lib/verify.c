@@ -109,15 +109,38 @@ static int classify_rejected(int fd)
 }
 
 /*
+ * A new read-only description of the file @fd refers to, through
+ * /proc/self/fd: its offset is ours alone, and a mapping made from it can
+ * never become writable (no VM_MAYWRITE).  It must be the very inode @st
+ * describes.  -ENOENT without /proc, -EACCES when the file's mode (which
+ * the sender chose) denies us reading, -ESTALE if it is another file.
+ */
+static int reopen_rdonly(int fd, const struct stat *st)
+{
+	char path[sizeof("/proc/self/fd/") + 12];
+	struct stat own_st;
+	int own;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	own = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (own < 0)
+		return neg_errno();
+	if (fstat(own, &own_st) < 0 || own_st.st_dev != st->st_dev ||
+	    own_st.st_ino != st->st_ino) {
+		close(own);
+		return -ESTALE;
+	}
+	return own;
+}
+
+/*
  * No holes: every page of the region is allocated (or swapped).  st_blocks
  * alone can be inflated by fallocate(KEEP_SIZE) past EOF before sealing, so
- * SEEK_HOLE decides; it runs on a description of our own (reopened through
- * /proc) because the received one is shared with the sender and lseek would
- * move its offset.
+ * SEEK_HOLE decides; it runs on a description of our own because the
+ * received one is shared with the sender and lseek would move its offset.
  */
 static int check_populated(int fd, const struct stat *st, int huge)
 {
-	char path[sizeof("/proc/self/fd/") + 12];
 	off_t hole;
 	int own, r = 0;
 
@@ -127,10 +150,9 @@ static int check_populated(int fd, const struct stat *st, int huge)
 	 * EOF on a sealed file; st_blocks is exact there. */
 	if (huge)
 		return 0;
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	own = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	own = reopen_rdonly(fd, st);
 	if (own < 0)
-		return neg_errno();
+		return own;
 	hole = lseek(own, 0, SEEK_HOLE);
 	if (hole < 0)
 		r = neg_errno();
@@ -199,6 +221,32 @@ int verify_fd(const struct verify_env *env, int fd, uint64_t announced,
 	return 0;
 }
 
+/*
+ * Before Linux 6.7 (6.1.149 and 6.12.9 in the stable series) a
+ * write-sealed memfd opened O_RDWR cannot be mapped shared even read-only
+ * (EPERM: the mapping would keep VM_MAYWRITE).  A read-only description of
+ * our own can: map that, so mprotect(PROT_WRITE) and /proc/self/mem writes
+ * stay impossible.  Only without /proc (or when the sender's file mode
+ * denies us reading) is the mapping private: the same immutable bytes, but
+ * the mapping itself could be made writable (copy on write) by this
+ * process.
+ */
+static void *map_old_kernel(int fd, size_t size, int flags)
+{
+	struct stat st;
+	void *p;
+	int own;
+
+	if (fstat(fd, &st) < 0)
+		return MAP_FAILED;
+	own = reopen_rdonly(fd, &st);
+	if (own < 0)
+		return hugepage_map(size, PROT_READ, MAP_PRIVATE | flags, fd, 1);
+	p = hugepage_map(size, PROT_READ, MAP_SHARED | flags, own, 1);
+	close(own);
+	return p;
+}
+
 int verify_map(int fd, uint64_t size, int prefault, void **ret_map)
 {
 	const int populate = prefault ? MAP_POPULATE : 0;
@@ -207,11 +255,8 @@ int verify_map(int fd, uint64_t size, int prefault, void **ret_map)
 	/* Advised and 2 MiB aligned: if the producer's pages are huge folios,
 	 * the view maps them with PMD entries. */
 	p = hugepage_map((size_t)size, PROT_READ, MAP_SHARED | populate, fd, 1);
-	/* Before 6.7 a write-sealed memfd opened O_RDWR cannot be mapped
-	 * shared even read-only (VM_MAYWRITE); a private read-only mapping
-	 * shows the same, immutable, bytes. */
 	if (p == MAP_FAILED && errno == EPERM)
-		p = hugepage_map((size_t)size, PROT_READ, MAP_PRIVATE | populate, fd, 1);
+		p = map_old_kernel(fd, (size_t)size, populate);
 	if (p == MAP_FAILED)
 		return neg_errno();
 	*ret_map = p;

@@ -37,9 +37,11 @@ int verify_fd(const struct verify_env *env, int fd, uint64_t announced,
 	      const struct sshm_policy *p, unsigned int *ret_seals, uint64_t *ret_size);
 
 /*
- * Maps a verified fd read-only: MAP_SHARED, or MAP_PRIVATE on kernels that
- * refuse a read-only shared mapping of a write-sealed memfd (< 6.7).
- * @prefault: MAP_POPULATE.
+ * Maps a verified fd read-only and shared.  On kernels that refuse that for
+ * a write-sealed memfd opened O_RDWR (< 6.7), from a read-only description
+ * of our own (reopened through /proc/self/fd, checked to be the same
+ * inode); only where that cannot be had, MAP_PRIVATE.  @prefault:
+ * populate the mapping.
  */
 int verify_map(int fd, uint64_t size, int prefault, void **ret_map);
 

@@ -34,6 +34,10 @@ run()
 run pidfd-errno test-identity test-hostile
 # Linux < 6.5: no SO_PASSPIDFD; identity looks the pid up.
 run no-passpidfd test-identity test-hostile
+# Linux < 6.7 (6.1 < 6.1.149, 6.12 < 6.12.9): no read-only MAP_SHARED of a
+# write-sealed memfd opened O_RDWR; views map a read-only reopen instead,
+# with every guarantee of a shared read-only mapping.
+run mmap-eperm test-view test-hostile test-verify
 # Linux < 6.3: no MFD_NOEXEC_SEAL.
 run no-noexec test-region test-verify test-channel
 exit $fail
