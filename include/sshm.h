@@ -394,6 +394,18 @@ unsigned int sshm_channel_pending(const struct sshm_channel *channel);
 unsigned int sshm_channel_inflight(const struct sshm_channel *channel);
 
 /*
+ * sshm_channel_is_open - may this channel still carry messages?
+ *
+ * 1 while it can: after any error from sshm_channel_recv() (or send), a
+ * channel that is still open refused one message (a region that failed a
+ * check, identity, mapping: -SSHM_E*, -EACCES, -ENOMEM...) or had nothing
+ * to give (-EAGAIN), and the next call goes on.  0 once it cannot: broken
+ * by a protocol violation, or the peer closed and everything it sent
+ * before has been received.  Drop it then.  -EINVAL for NULL.
+ */
+int sshm_channel_is_open(const struct sshm_channel *channel);
+
+/*
  * Listener: bind + listen on @path ("@name": abstract).  A stale socket file
  * at @path is not removed: -EADDRINUSE.  The listener unlinks the path it
  * created when the last reference goes.  sshm_listener_accept() returns

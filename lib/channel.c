@@ -57,8 +57,10 @@ int channel_new(int fd, unsigned int flags, int passpidfd, struct sshm_channel *
 	r = ch->rxbuf ? ledger_init(&ch->ledger, SSHM_WINDOW_DEFAULT) : -ENOMEM;
 	if (r >= 0)
 		r = verify_env_init(&ch->env);
-	if (r >= 0)
-		r = send_hello(ch);
+	/* A peer that is gone already (-EPIPE) may have sent messages before
+	 * it left: they are read and delivered, then end of stream. */
+	if (r >= 0 && (r = send_hello(ch)) == -EPIPE)
+		r = 0;
 	/* Last: from here on the release queue owns the socket. */
 	if (r >= 0)
 		r = release_queue_new(fd, SSHM_WINDOW_DEFAULT, &ch->releases);
@@ -205,6 +207,14 @@ SSHM_EXPORT int sshm_channel_set_inline_max(struct sshm_channel *ch, size_t byte
 SSHM_EXPORT unsigned int sshm_channel_pending(const struct sshm_channel *ch)
 {
 	return ch ? ch->n_pending : 0;
+}
+
+SSHM_EXPORT int sshm_channel_is_open(const struct sshm_channel *ch)
+{
+	if (!ch)
+		return -EINVAL;
+	/* After end of stream, what was read before it is still delivered. */
+	return !ch->broken && !(ch->eof && ch->n_pending == 0);
 }
 
 SSHM_EXPORT unsigned int sshm_channel_inflight(const struct sshm_channel *ch)

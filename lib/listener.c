@@ -119,19 +119,15 @@ SSHM_EXPORT int sshm_listener_accept(struct sshm_listener *l, unsigned int flags
 
 	if (!l || (flags & ~SSHM_CHANNEL_NONBLOCK) || !ret_channel)
 		return -EINVAL;
-	for (;;) {
-		do
-			fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
-		while (fd < 0 && errno == EINTR);
-		if (fd < 0)
-			return neg_errno();
-		r = channel_new(fd, flags, l->passpidfd, ret_channel);
-		if (r >= 0)
-			return r;
+	do
+		fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
+	while (fd < 0 && errno == EINTR);
+	if (fd < 0)
+		return neg_errno();
+	/* A client that left already is a channel too: what it sent before
+	 * leaving is delivered, then end of stream. */
+	r = channel_new(fd, flags, l->passpidfd, ret_channel);
+	if (r < 0)
 		close(fd);
-		/* That client left before we could greet it: not the
-		 * listener's failure, take the next one. */
-		if (r != -EPIPE)
-			return r;
-	}
+	return r;
 }

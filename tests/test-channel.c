@@ -785,9 +785,10 @@ static void tmpdir_make(char *dir, size_t len)
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 }
 
-/* A client that connected and left before accept() must not fail the
- * listener: accept takes the next one. */
-START_TEST(test_channel_accept_skips_departed_client)
+/* A client that connected and left before accept() is no failure of the
+ * listener: accept returns its channel (which delivers what it sent, then
+ * end of stream), and the next accept the next client. */
+START_TEST(test_channel_accept_departed_client)
 {
 	struct sshm_listener *l;
 	struct sshm_channel *gone, *stays, *ch;
@@ -800,6 +801,9 @@ START_TEST(test_channel_accept_skips_departed_client)
 	gone = sshm_channel_unref(gone);
 	assert_ok(sshm_channel_connect(name, 0, &stays));
 
+	assert_ok(sshm_listener_accept(l, 0, &ch));
+	assert_err(sshm_channel_recv(ch, NULL, &v), -EPIPE);
+	sshm_channel_unref(ch);
 	/* (A client's first send waits for the server's HELLO, sent by
 	 * accept: accept first.) */
 	assert_ok(sshm_listener_accept(l, 0, &ch));
@@ -1480,7 +1484,7 @@ static Suite *channel_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = test_tcase("listener");
-	tcase_add_test(tc, test_channel_accept_skips_departed_client);
+	tcase_add_test(tc, test_channel_accept_departed_client);
 	test_add_if(tc, test_channel_probe_failure_fails_constructor, test_need_real_rlimit());
 	tcase_add_test(tc, test_channel_listener_path);
 	tcase_add_test(tc, test_channel_listener_abstract);
