@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The numbers the manual gives for SSHM_* constants are the header's.
 #
 # Every SSHM_ name that a page in doc/man gives together with a number is
@@ -209,14 +210,14 @@ if [ -s "$tmp/wanted" ]; then
 	else
 		# One of them is no integer expression: find which, one by one.
 		: >"$tmp/values.txt"
-		for n in $(cat "$tmp/wanted"); do
+		while read -r n; do
 			gen "$n" >"$tmp/one.c"
 			if $cc -I"$incdir" -o "$tmp/one" "$tmp/one.c" >/dev/null 2>&1; then
 				"$tmp/one" >>"$tmp/values.txt"
 			else
 				echo "$n" >>"$tmp/skipped"
 			fi
-		done
+		done <"$tmp/wanted"
 	fi
 fi
 
