@@ -20,10 +20,20 @@ static void unverifiable(struct sshm_identity *id, int reason)
 	id->reason = reason == -ESRCH ? -SSHM_EEXITED : reason;
 }
 
+/*
+ * What an SCM_PIDFD without a descriptor says: -EINVAL (Linux 6.5-6.16) or
+ * -ESRCH, the sender was reaped; -EMFILE, -ENFILE, -ENOMEM, we had no room
+ * for its pidfd.  Either way nothing pins the sender.
+ */
+static int pidfd_error_reason(int err)
+{
+	return err == -EINVAL || err == -ESRCH ? -SSHM_EEXITED : err;
+}
+
 void identity_check(const struct identity_sender *sender, int announced_fd,
 		    int received_fd, struct sshm_identity *id)
 {
-	int pidfd = sender->pidfd, own_pidfd = -1, r;
+	int pidfd = sender->pidfd, own_pidfd = -1, r, alive;
 
 	id->flags = 0;
 	id->reason = 0;
@@ -35,11 +45,10 @@ void identity_check(const struct identity_sender *sender, int announced_fd,
 		id->reason = -ESRCH;
 		return;
 	}
-	/* The kernel could not make a pidfd of the sender when we read the
-	 * message: it had exited and been reaped, so its pid may already
-	 * name another process.  Looking the pid up would find that one. */
+	/* No pidfd came with the message: its pid may already name another
+	 * process, and looking it up would find that one. */
 	if (sender->pidfd_error) {
-		unverifiable(id, -SSHM_EEXITED);
+		unverifiable(id, pidfd_error_reason(sender->pidfd_error));
 		return;
 	}
 	if (pidfd < 0) {
@@ -55,27 +64,33 @@ void identity_check(const struct identity_sender *sender, int announced_fd,
 
 	r = sys_kcmp(sender->pid, getpid(), KCMP_FILE, (unsigned long)announced_fd,
 		     (unsigned long)received_fd);
+	/*
+	 * Whatever kcmp answered (same, different, or an error such as
+	 * -EBADF or -EPERM), it was about the process that has the pid now.
+	 * Signal 0 through the pidfd, after kcmp, succeeds only while the
+	 * sender is alive: then that process was the sender.  Otherwise the
+	 * answer may describe another process and says nothing.
+	 */
+	alive = pidfd >= 0 ? sys_pidfd_send_signal(pidfd, 0) : own_pidfd;
+	if (alive < 0 && pidfd >= 0) {
+		unverifiable(id, alive);
+		goto out;
+	}
 	if (r < 0) {
-		/* -EBADF: the peer no longer has the announced fd open;
-		 * -EPERM: another user or a non-dumpable peer; -ESRCH: gone;
-		 * -ENOSYS: kernel without CONFIG_KCMP. */
+		/* -EBADF: the sender no longer has the announced fd open;
+		 * -EPERM: another user or a non-dumpable sender; -ENOSYS:
+		 * kernel without CONFIG_KCMP. */
 		unverifiable(id, r);
 		goto out;
 	}
 	if (r != 0) {
+		/* Without any pidfd (no pidfd_open either) a mismatch cannot
+		 * be told from a reused pid; refusing is the safe side. */
 		id->verdict = SSHM_VERDICT_MISMATCH;
 		goto out;
 	}
-	if (pidfd < 0) {
-		unverifiable(id, own_pidfd);
-		goto out;
-	}
-	/* Signal 0 through the pidfd: succeeds only while the process the
-	 * pidfd names is alive, so @pid still names it and kcmp compared the
-	 * right fd table. */
-	r = sys_pidfd_send_signal(pidfd, 0);
-	if (r < 0) {
-		unverifiable(id, r);
+	if (alive < 0) {
+		unverifiable(id, alive);
 		goto out;
 	}
 	id->verdict = SSHM_VERDICT_VERIFIED;

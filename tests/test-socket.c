@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "identity.h"
@@ -289,6 +290,52 @@ START_TEST(test_socket_exited_sender_never_verified)
 }
 END_TEST
 
+/* An SCM_PIDFD of -EMFILE: we had no fd slot for the sender's pidfd.  Not
+ * "the sender exited", but nothing pins it either: unverifiable, with the
+ * cause. */
+START_TEST(test_socket_pidfd_error_no_room)
+{
+	struct identity_sender s = { .pid = getpid(), .pidfd = -1, .pidfd_error = -EMFILE,
+				     .pidfd_facility = 1 };
+	struct sshm_identity id;
+	int fd = open_null();
+
+	memset(&id, 0, sizeof(id));
+	identity_check(&s, fd, fd, &id);
+	assert_verdict(&id, SSHM_VERDICT_UNVERIFIABLE);
+	assert_err(id.reason, -EMFILE);
+	close(fd);
+}
+END_TEST
+
+/* A pidfd of a sender that is gone, and a pid that now names a process
+ * holding another file at the announced number: kcmp says "different", but
+ * about the wrong process.  Unverifiable (the sender exited), not a
+ * mismatch that would refuse an honest region. */
+START_TEST(test_socket_dead_sender_no_mismatch)
+{
+	struct identity_sender s = { .pid = getpid(), .pidfd_facility = 1 };
+	struct sshm_identity id;
+	int a = open_null(), b = open_null(), st;
+	pid_t child;
+
+	child = fork();
+	ck_assert_int_ge(child, 0);
+	if (child == 0)
+		_exit(0);
+	s.pidfd = sys_pidfd_open(child, 0);
+	ck_assert_int_ge(s.pidfd, 0);
+	ck_assert_int_eq(waitpid(child, &st, 0), child);
+	memset(&id, 0, sizeof(id));
+	identity_check(&s, a, b, &id);
+	assert_verdict(&id, SSHM_VERDICT_UNVERIFIABLE);
+	assert_err(id.reason, -SSHM_EEXITED);
+	close(s.pidfd);
+	close(a);
+	close(b);
+}
+END_TEST
+
 /* A socket that passes pidfds, and a message that has none: no lookup. */
 START_TEST(test_socket_facility_without_pidfd)
 {
@@ -343,6 +390,8 @@ static Suite *make_suite(void)
 	tc = test_tcase("identity");
 	tcase_add_test(tc, test_socket_exited_sender_never_verified);
 	tcase_add_test(tc, test_socket_facility_without_pidfd);
+	tcase_add_test(tc, test_socket_pidfd_error_no_room);
+	test_add_if(tc, test_socket_dead_sender_no_mismatch, test_need_verified());
 	test_add_if(tc, test_socket_no_facility_lookup, test_need_verified());
 	suite_add_tcase(s, tc);
 	return s;
