@@ -23,7 +23,7 @@ static int send_hello(struct sshm_channel *ch)
 		.max_size = 0,
 		.meta_max = SSHM_META_MAX,
 	};
-	uint8_t buf[WIRE_HELLO_LEN];
+	uint8_t buf[WIRE_HELLO_EXT_LEN];
 	struct iovec iov = { buf, wire_encode_hello(buf, &h) };
 
 	return socket_send(ch->fd, &iov, 1, -1, 1);

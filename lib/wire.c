@@ -48,16 +48,26 @@ static size_t put_common(uint8_t *buf, enum wire_type type)
 
 static int decode_hello(const uint8_t *p, size_t len, struct wire_msg *m)
 {
+	struct wire_hello *h = &m->u.hello;
+
 	/* Longer HELLOs are allowed: later versions may append fields. */
 	if (len < WIRE_HELLO_LEN)
 		return -SSHM_EHEADER;
-	m->u.hello.window = get32(p + 8);
-	m->u.hello.inline_max = get32(p + 12);
-	m->u.hello.max_size = get64(p + 16);
-	m->u.hello.meta_max = get32(p + 24);
-	if (m->u.hello.window == 0 || get32(p + 28) != 0)
+	h->window = get32(p + 8);
+	h->inline_max = get32(p + 12);
+	h->max_size = get64(p + 16);
+	h->meta_max = get32(p + 24);
+	if (h->window == 0 || get32(p + 28) != 0)
 		return -SSHM_EHEADER;
-	return 0;
+	/* The extension is all or nothing: a HELLO cut inside it is no
+	 * HELLO of any version. */
+	if (len == WIRE_HELLO_LEN)
+		return 0;
+	if (len < WIRE_HELLO_EXT_LEN)
+		return -SSHM_EHEADER;
+	h->budget = get64(p + 32);
+	h->features = get32(p + 40);
+	return get32(p + 44) != 0 ? -SSHM_EHEADER : 0;
 }
 
 static int decode_region(const uint8_t *p, size_t len, struct wire_msg *m)
@@ -109,6 +119,36 @@ static int decode_release(const uint8_t *p, size_t len, struct wire_msg *m)
 	return 0;
 }
 
+static int decode_copy(const uint8_t *p, size_t len, struct wire_msg *m)
+{
+	struct wire_copy *c = &m->u.copy;
+
+	if (len < WIRE_COPY_LEN)
+		return -SSHM_EHEADER;
+	c->total = get64(p + 8);
+	c->offset = get64(p + 16);
+	c->meta_len = get32(p + 24);
+	c->data_len = get32(p + 28);
+	/* Each bounded before the sums, which therefore cannot overflow:
+	 * offset < total, and data_len fits what is left. */
+	if (c->total == 0 || c->offset >= c->total || c->data_len == 0 ||
+	    c->data_len > c->total - c->offset || c->meta_len > WIRE_META_MAX ||
+	    (c->offset != 0 && c->meta_len != 0) ||
+	    len - WIRE_COPY_LEN != (uint64_t)c->meta_len + c->data_len)
+		return -SSHM_EHEADER;
+	m->meta = c->meta_len ? p + WIRE_COPY_LEN : NULL;
+	m->data = p + WIRE_COPY_LEN + c->meta_len;
+	return 0;
+}
+
+static int decode_sender(const uint8_t *p, size_t len, struct wire_msg *m)
+{
+	(void)m;
+	if (len != WIRE_SENDER_LEN || get64(p + 8) != 0)
+		return -SSHM_EHEADER;
+	return 0;
+}
+
 int wire_decode(const void *buf, size_t len, struct wire_msg *ret)
 {
 	const uint8_t *p = buf;
@@ -136,6 +176,12 @@ int wire_decode(const void *buf, size_t len, struct wire_msg *ret)
 		break;
 	case WIRE_RELEASE:
 		r = decode_release(p, len, &m);
+		break;
+	case WIRE_COPY:
+		r = decode_copy(p, len, &m);
+		break;
+	case WIRE_SENDER:
+		r = decode_sender(p, len, &m);
 		break;
 	default:
 		r = -SSHM_EHEADER;
@@ -165,7 +211,10 @@ size_t wire_encode_hello(uint8_t *buf, const struct wire_hello *h)
 	put64(buf + 16, h->max_size);
 	put32(buf + 24, h->meta_max);
 	put32(buf + 28, 0);
-	return WIRE_HELLO_LEN;
+	put64(buf + 32, h->budget);
+	put32(buf + 40, h->features);
+	put32(buf + 44, 0);
+	return WIRE_HELLO_EXT_LEN;
 }
 
 size_t wire_encode_region(uint8_t *buf, const struct wire_region *r)
@@ -192,4 +241,21 @@ size_t wire_encode_release(uint8_t *buf, uint32_t count)
 	put32(buf + 8, count);
 	put32(buf + 12, 0);
 	return WIRE_RELEASE_LEN;
+}
+
+size_t wire_encode_copy(uint8_t *buf, const struct wire_copy *c)
+{
+	put_common(buf, WIRE_COPY);
+	put64(buf + 8, c->total);
+	put64(buf + 16, c->offset);
+	put32(buf + 24, c->meta_len);
+	put32(buf + 28, c->data_len);
+	return WIRE_COPY_LEN;
+}
+
+size_t wire_encode_sender(uint8_t *buf)
+{
+	put_common(buf, WIRE_SENDER);
+	put64(buf + 8, 0);
+	return WIRE_SENDER_LEN;
 }

@@ -18,13 +18,25 @@ enum wire_type {
 	WIRE_REGION = 2,
 	WIRE_INLINE = 3,
 	WIRE_RELEASE = 4,
+	/* Only to a peer whose HELLO announced them (WIRE_F_*): */
+	WIRE_COPY = 5,
+	WIRE_SENDER = 6,
 };
+
+/* HELLO features: what the HELLO's author accepts and does. */
+#define WIRE_F_COPY   0x1u /* accepts COPY messages */
+#define WIRE_F_SENDER 0x2u /* accepts SENDER, and sends one before it sends
+			    * from another process than before */
+#define WIRE_F_KNOWN  (WIRE_F_COPY | WIRE_F_SENDER)
 
 #define WIRE_COMMON_LEN	 8u
 #define WIRE_HELLO_LEN	 32u
 #define WIRE_REGION_LEN	 32u /* + meta */
 #define WIRE_INLINE_LEN	 16u /* + meta + data */
 #define WIRE_RELEASE_LEN 16u /* + 8 * count */
+#define WIRE_HELLO_EXT_LEN 48u /* the HELLO with budget and features */
+#define WIRE_COPY_LEN	 32u /* + meta + data */
+#define WIRE_SENDER_LEN	 16u
 
 /* Hard protocol limits: a peer may announce less, never more. */
 #define WIRE_META_MAX	 4096u
@@ -39,6 +51,9 @@ struct wire_hello {
 	uint32_t inline_max; /* largest inline payload it accepts */
 	uint64_t max_size;   /* largest region it accepts, 0: unstated */
 	uint32_t meta_max;   /* largest metadata blob it accepts */
+	/* Past byte 32; a version-1 HELLO of 32 bytes leaves them 0. */
+	uint64_t budget;   /* bytes of unreleased regions it accepts, 0: unstated */
+	uint32_t features; /* WIRE_F_*; unknown bits are ignored */
 };
 
 struct wire_region {
@@ -57,6 +72,14 @@ struct wire_release {
 	uint32_t count; /* 1..WIRE_RELEASE_MAX */
 };
 
+/* One packet of a payload copied through the socket in pieces. */
+struct wire_copy {
+	uint64_t total;    /* the whole payload, > 0 */
+	uint64_t offset;   /* of this piece's data; 0 for the first */
+	uint32_t meta_len; /* only in the first piece */
+	uint32_t data_len; /* > 0, offset + data_len <= total */
+};
+
 struct wire_msg {
 	enum wire_type type;
 	union {
@@ -64,9 +87,10 @@ struct wire_msg {
 		struct wire_region region;
 		struct wire_inline inl;
 		struct wire_release release;
+		struct wire_copy copy;
 	} u;
 	const uint8_t *meta; /* into the decoded buffer, NULL if none */
-	const uint8_t *data; /* INLINE payload (data_len bytes; never NULL) */
+	const uint8_t *data; /* INLINE, COPY payload (data_len bytes; never NULL) */
 	const uint8_t *ids;  /* RELEASE ids, count * 8 bytes little-endian */
 };
 
@@ -81,13 +105,15 @@ int wire_decode(const void *buf, size_t len, struct wire_msg *ret);
 uint64_t wire_release_id(const struct wire_msg *msg, uint32_t i);
 
 /*
- * Encoders write the fixed part into @buf (which must hold the *_LEN bytes)
+ * Encoders write the fixed part (a HELLO always in its extended form) into @buf (which must hold the *_LEN bytes)
  * and return its length; the caller appends meta/data/ids with iovecs.
  */
 size_t wire_encode_hello(uint8_t *buf, const struct wire_hello *h);
 size_t wire_encode_region(uint8_t *buf, const struct wire_region *r);
 size_t wire_encode_inline(uint8_t *buf, const struct wire_inline *in);
 size_t wire_encode_release(uint8_t *buf, uint32_t count);
+size_t wire_encode_copy(uint8_t *buf, const struct wire_copy *c);
+size_t wire_encode_sender(uint8_t *buf);
 /* Append-encode one id for a RELEASE at @buf (8 bytes). */
 void wire_put_id(uint8_t *buf, uint64_t id);
 

@@ -1224,12 +1224,14 @@ END_TEST
 
 START_TEST(test_hostile_row14_hello_longer_is_valid)
 {
-	/* Bytes past 32 are later versions' fields: ignored. */
+	/* Bytes past the 48-byte extended HELLO are later versions' fields:
+	 * ignored. */
 	struct atk a;
 
 	atk_open_nohello(&a, 0);
 	memset(pkt, 0xee, 64);
 	raw_hello(pkt, 64, 0);
+	memset(pkt + 32, 0, 16); /* no budget, no features, reserved 0 */
 	ck_assert_int_eq(raw_send(a.raw, pkt, 64, -1), 0);
 	atk_read_hello(&a);
 	atk_check_usable(&a, 1);
@@ -1951,7 +1953,7 @@ START_TEST(test_hostile_row16_blocking_waits)
 	struct block_ctx ctx;
 	int sv[2];
 	unsigned int i;
-	uint8_t b[32];
+	uint8_t b[32], hello[64];
 	const uint64_t one = 1;
 	pid_t pid;
 
@@ -1961,7 +1963,7 @@ START_TEST(test_hostile_row16_blocking_waits)
 	pid = test_fork(child_blocking_producer, &ctx);
 	close(sv[0]);
 	ck_assert_int_eq(raw_send(sv[1], b, raw_hello(b, 64, 0), -1), 0);
-	ck_assert_int_eq(raw_recv(sv[1], b, sizeof(b), 5000), 32); /* its HELLO */
+	ck_assert_int_eq(raw_recv(sv[1], hello, sizeof(hello), 5000), 48); /* its HELLO */
 	for (i = 0; i < SSHM_WINDOW_DEFAULT; i++)
 		ck_assert_uint_eq(raw_take_region(sv[1], 5000), i + 1);
 	/* Blocked: nothing more comes. */

@@ -114,7 +114,7 @@ START_TEST(test_wire_layout_common)
 {
 	size_t n = build_hello(buf, 3);
 
-	ck_assert_uint_eq(n, WIRE_HELLO_LEN);
+	ck_assert_uint_eq(n, WIRE_HELLO_EXT_LEN);
 	/* "SSHM" on the wire whatever the host order. */
 	ck_assert_mem_eq(buf, "SSHM", 4);
 	ck_assert_uint_eq(buf[4], WIRE_VERSION);
@@ -132,11 +132,14 @@ START_TEST(test_wire_roundtrip_hello)
 	static const struct wire_hello cases[] = {
 		{ .window = 1, .inline_max = 0, .max_size = 0, .meta_max = 0 },
 		{ .window = SSHM_WINDOW_DEFAULT, .inline_max = SSHM_INLINE_MAX,
-		  .max_size = SSHM_DEFAULT_MAX_SIZE, .meta_max = SSHM_META_MAX },
+		  .max_size = SSHM_DEFAULT_MAX_SIZE, .meta_max = SSHM_META_MAX,
+		  .budget = (uint64_t)64 << 20, .features = WIRE_F_KNOWN },
 		{ .window = 0xffffffffu, .inline_max = 0xffffffffu,
-		  .max_size = UINT64_MAX, .meta_max = 0xffffffffu },
+		  .max_size = UINT64_MAX, .meta_max = 0xffffffffu,
+		  .budget = UINT64_MAX, .features = 0xffffffffu },
 		{ .window = 0x01020304u, .inline_max = 0x05060708u,
-		  .max_size = 0x1112131415161718ull, .meta_max = 0x21222324u },
+		  .max_size = 0x1112131415161718ull, .meta_max = 0x21222324u,
+		  .budget = 0x3132333435363738ull, .features = 0x41424344u },
 	};
 	size_t i;
 
@@ -145,13 +148,15 @@ START_TEST(test_wire_roundtrip_hello)
 		/* Odd offset: the decoder must not care about alignment. */
 		uint8_t *p = buf + 1;
 
-		ck_assert_uint_eq(wire_encode_hello(p, &cases[i]), WIRE_HELLO_LEN);
-		expect_ok(p, WIRE_HELLO_LEN, &m);
+		ck_assert_uint_eq(wire_encode_hello(p, &cases[i]), WIRE_HELLO_EXT_LEN);
+		expect_ok(p, WIRE_HELLO_EXT_LEN, &m);
 		ck_assert_int_eq(m.type, WIRE_HELLO);
 		ck_assert_uint_eq(m.u.hello.window, cases[i].window);
 		ck_assert_uint_eq(m.u.hello.inline_max, cases[i].inline_max);
 		ck_assert_uint_eq(m.u.hello.max_size, cases[i].max_size);
 		ck_assert_uint_eq(m.u.hello.meta_max, cases[i].meta_max);
+		ck_assert_uint_eq(m.u.hello.budget, cases[i].budget);
+		ck_assert_uint_eq(m.u.hello.features, cases[i].features);
 		ck_assert_ptr_null(m.meta);
 		ck_assert_ptr_null(m.data);
 		ck_assert_ptr_null(m.ids);
@@ -164,7 +169,8 @@ START_TEST(test_wire_roundtrip_hello_longer)
 	struct wire_msg m;
 	size_t n = build_hello(buf, 7), extra;
 
-	/* A later version may append fields: ignored, not rejected. */
+	/* A later version may append fields past the extension: ignored,
+	 * not rejected. */
 	for (extra = 1; extra <= 64; extra += 7) {
 		fill_pattern(buf + n, extra, 0x44);
 		expect_ok(buf, n + extra, &m);
@@ -173,6 +179,36 @@ START_TEST(test_wire_roundtrip_hello_longer)
 		ck_assert_uint_eq(m.u.hello.inline_max, 1000);
 		ck_assert_uint_eq(m.u.hello.max_size, 1 << 20);
 		ck_assert_uint_eq(m.u.hello.meta_max, 100);
+	}
+}
+END_TEST
+
+/* A version-1 HELLO of exactly 32 bytes: no budget, no features. */
+START_TEST(test_wire_hello_v1)
+{
+	struct wire_msg m;
+	size_t n = build_hello(buf, 9);
+
+	ck_assert_uint_eq(n, WIRE_HELLO_EXT_LEN);
+	expect_ok(buf, WIRE_HELLO_LEN, &m);
+	ck_assert_uint_eq(m.u.hello.window, 9);
+	ck_assert_uint_eq(m.u.hello.budget, 0);
+	ck_assert_uint_eq(m.u.hello.features, 0);
+}
+END_TEST
+
+/* Cut inside the extension, or with its reserved word set: malformed. */
+START_TEST(test_wire_hello_ext_malformed)
+{
+	size_t n = build_hello(buf, 9), len;
+	int byte;
+
+	for (len = WIRE_HELLO_LEN + 1; len < WIRE_HELLO_EXT_LEN; len++)
+		expect_reject(buf, len, -SSHM_EHEADER);
+	for (byte = 44; byte < 48; byte++) {
+		n = build_hello(buf, 9);
+		buf[byte] = 1;
+		expect_reject(buf, n, -SSHM_EHEADER);
 	}
 }
 END_TEST
@@ -310,7 +346,7 @@ END_TEST
 START_TEST(test_wire_reject_short)
 {
 	static const size_t min[] = {
-		WIRE_HELLO_LEN, WIRE_REGION_LEN, WIRE_INLINE_LEN,
+		WIRE_HELLO_EXT_LEN, WIRE_REGION_LEN, WIRE_INLINE_LEN,
 		WIRE_RELEASE_LEN + 8,
 	};
 	struct wire_msg m;
@@ -334,7 +370,10 @@ START_TEST(test_wire_reject_short)
 		}
 		ck_assert_uint_eq(n, min[i]);
 		for (len = 0; len < n; len++)
-			expect_reject(buf, len, -SSHM_EHEADER);
+			/* A HELLO cut at 32 bytes is the version-1 one
+			 * (test_wire_hello_v1); anything else is short. */
+			if (i != 0 || len != WIRE_HELLO_LEN)
+				expect_reject(buf, len, -SSHM_EHEADER);
 		/* The full one is fine: only the length made the difference. */
 		expect_ok(buf, n, &m);
 	}
@@ -387,7 +426,7 @@ START_TEST(test_wire_reject_type)
 	for (type = 0; type < 256; type++) {
 		size_t n;
 
-		if (type >= WIRE_HELLO && type <= WIRE_RELEASE)
+		if (type >= WIRE_HELLO && type <= WIRE_SENDER)
 			continue;
 		memset(buf, 0, 64);
 		n = build_hello(buf, 1);
@@ -402,7 +441,7 @@ END_TEST
 START_TEST(test_wire_reject_type_named)
 {
 	/* The three the protocol document calls out. */
-	static const uint8_t types[] = { 0, 5, 255 };
+	static const uint8_t types[] = { 0, 7, 255 };
 	size_t i;
 
 	for (i = 0; i < sizeof(types); i++) {
@@ -468,6 +507,91 @@ START_TEST(test_wire_hello_reserved)
 		expect_reject(buf, n, -SSHM_EHEADER);
 		expect_reject(buf, n + 8, -SSHM_EHEADER);
 	}
+}
+END_TEST
+
+/* ------------------------------------------------------------ COPY, SENDER */
+
+static size_t build_copy(uint8_t *p, uint64_t total, uint64_t offset, uint32_t meta_len,
+			 uint32_t data_len)
+{
+	const struct wire_copy c = {
+		.total = total, .offset = offset, .meta_len = meta_len,
+		.data_len = data_len,
+	};
+	size_t n = wire_encode_copy(p, &c);
+
+	fill_pattern(p + n, (size_t)meta_len + data_len, 0x55);
+	return n + meta_len + data_len;
+}
+
+START_TEST(test_wire_roundtrip_copy)
+{
+	struct wire_msg m;
+	size_t n;
+
+	n = build_copy(buf, 1 << 20, 0, 5, 1000);
+	expect_ok(buf, n, &m);
+	ck_assert_int_eq(m.type, WIRE_COPY);
+	ck_assert_uint_eq(m.u.copy.total, 1 << 20);
+	ck_assert_uint_eq(m.u.copy.offset, 0);
+	ck_assert_uint_eq(m.u.copy.meta_len, 5);
+	ck_assert_uint_eq(m.u.copy.data_len, 1000);
+	ck_assert_ptr_eq(m.meta, buf + WIRE_COPY_LEN);
+	ck_assert_ptr_eq(m.data, buf + WIRE_COPY_LEN + 5);
+	/* The last piece, exactly to the end. */
+	n = build_copy(buf, 1 << 20, (1 << 20) - 1000, 0, 1000);
+	expect_ok(buf, n, &m);
+	ck_assert_ptr_null(m.meta);
+	ck_assert_uint_eq(m.u.copy.offset, (1 << 20) - 1000);
+	/* Offsets near the top of the range must not wrap. */
+	n = build_copy(buf, UINT64_MAX, UINT64_MAX - 10, 0, 10);
+	expect_ok(buf, n, &m);
+}
+END_TEST
+
+START_TEST(test_wire_copy_malformed)
+{
+	size_t n;
+
+	n = build_copy(buf, 0, 0, 0, 1); /* total 0 */
+	expect_reject(buf, n, -SSHM_EHEADER);
+	n = build_copy(buf, 100, 100, 0, 1); /* offset at the end */
+	expect_reject(buf, n, -SSHM_EHEADER);
+	n = build_copy(buf, 100, 90, 0, 11); /* past the end */
+	expect_reject(buf, n, -SSHM_EHEADER);
+	n = build_copy(buf, UINT64_MAX, UINT64_MAX - 10, 0, 11); /* wraps */
+	expect_reject(buf, n, -SSHM_EHEADER);
+	n = build_copy(buf, 100, 0, 0, 0); /* empty piece */
+	expect_reject(buf, n, -SSHM_EHEADER);
+	n = build_copy(buf, 100, 10, 3, 10); /* meta after the first piece */
+	expect_reject(buf, n, -SSHM_EHEADER);
+	n = build_copy(buf, 100, 0, 0, 10);
+	expect_reject(buf, n - 1, -SSHM_EHEADER); /* short */
+	expect_reject(buf, n + 1, -SSHM_EHEADER); /* long */
+	n = build_copy(buf, 100, 0, 0, 10);
+	raw_put32(buf + 24, WIRE_META_MAX + 1);
+	expect_reject(buf, n, -SSHM_EHEADER);
+	/* A length mismatch that the sum of 32-bit lengths would hide. */
+	n = build_copy(buf, 100, 0, 0, 10);
+	raw_put32(buf + 24, 0xffffffffu);
+	raw_put32(buf + 28, 11);
+	expect_reject(buf, n, -SSHM_EHEADER);
+}
+END_TEST
+
+START_TEST(test_wire_sender)
+{
+	struct wire_msg m;
+	size_t n = wire_encode_sender(buf);
+
+	ck_assert_uint_eq(n, WIRE_SENDER_LEN);
+	expect_ok(buf, n, &m);
+	ck_assert_int_eq(m.type, WIRE_SENDER);
+	expect_reject(buf, n - 1, -SSHM_EHEADER);
+	expect_reject(buf, n + 1, -SSHM_EHEADER);
+	buf[12] = 1;
+	expect_reject(buf, n, -SSHM_EHEADER);
 }
 END_TEST
 
@@ -697,8 +821,20 @@ static void check_consistent(const uint8_t *p, size_t len, const struct wire_msg
 
 	switch (m->type) {
 	case WIRE_HELLO:
-		ck_assert_uint_ge(len, WIRE_HELLO_LEN);
+		ck_assert(len == WIRE_HELLO_LEN || len >= WIRE_HELLO_EXT_LEN);
 		ck_assert_uint_ne(m->u.hello.window, 0);
+		break;
+	case WIRE_COPY:
+		ck_assert_uint_gt(m->u.copy.total, m->u.copy.offset);
+		ck_assert_uint_ge(m->u.copy.data_len, 1);
+		ck_assert_uint_le(m->u.copy.data_len, m->u.copy.total - m->u.copy.offset);
+		ck_assert_uint_eq(len, WIRE_COPY_LEN + (size_t)m->u.copy.meta_len +
+					       m->u.copy.data_len);
+		ck_assert_ptr_eq(m->data, p + WIRE_COPY_LEN + m->u.copy.meta_len);
+		ck_assert(m->data + m->u.copy.data_len <= end);
+		break;
+	case WIRE_SENDER:
+		ck_assert_uint_eq(len, WIRE_SENDER_LEN);
 		break;
 	case WIRE_REGION:
 		ck_assert_uint_eq(len, WIRE_REGION_LEN + (size_t)m->u.region.meta_len);
@@ -739,7 +875,7 @@ static void check_consistent(const uint8_t *p, size_t len, const struct wire_msg
 START_TEST(test_wire_random_bytes)
 {
 	struct wire_msg m, pristine;
-	unsigned long ok[WIRE_RELEASE + 1] = { 0 }, rejected = 0;
+	unsigned long ok[WIRE_SENDER + 1] = { 0 }, rejected = 0;
 	uint8_t *p;
 	int i;
 
@@ -764,7 +900,7 @@ START_TEST(test_wire_random_bytes)
 			p[4] = WIRE_VERSION;
 			/* ... mostly a known type, zero reserved bytes ... */
 			if ((mode & 6) && len >= WIRE_COMMON_LEN) {
-				p[5] = (uint8_t)(1 + (mode >> 8) % 5);
+				p[5] = (uint8_t)(1 + (mode >> 8) % 7);
 				p[6] = p[7] = 0;
 			}
 			/* ... and often lengths that add up. */
@@ -788,6 +924,22 @@ START_TEST(test_wire_random_bytes)
 				case WIRE_HELLO:
 					if (len >= WIRE_HELLO_LEN)
 						raw_put32(p + 28, 0);
+					if (len >= WIRE_HELLO_EXT_LEN)
+						raw_put32(p + 44, 0);
+					break;
+				case WIRE_COPY:
+					if (len > WIRE_COPY_LEN) {
+						uint64_t total = 1 + (mode >> 24) % 100000;
+						uint32_t d = (uint32_t)(len - WIRE_COPY_LEN);
+
+						raw_put64(p + 8, total + d);
+						raw_put64(p + 16, (mode >> 40) % (total + 1));
+						raw_put32(p + 24, 0);
+						raw_put32(p + 28, d);
+					}
+					break;
+				case WIRE_SENDER:
+					memset(p + WIRE_COMMON_LEN, 0, len - WIRE_COMMON_LEN);
 					break;
 				default:
 					break;
@@ -809,7 +961,7 @@ START_TEST(test_wire_random_bytes)
 		free(p);
 	}
 	/* The generator really reached every decoder, not just the magic check. */
-	for (i = WIRE_HELLO; i <= WIRE_RELEASE; i++)
+	for (i = WIRE_HELLO; i <= WIRE_COPY; i++)
 		ck_assert_msg(ok[i] > 0, "no random buffer decoded as type %d", i);
 	ck_assert_uint_gt(rejected, 0);
 }
@@ -843,6 +995,14 @@ static Suite *make_suite(void)
 	tc = test_tcase("hello");
 	tcase_add_test(tc, test_wire_hello_window_zero);
 	tcase_add_test(tc, test_wire_hello_reserved);
+	tcase_add_test(tc, test_wire_hello_v1);
+	tcase_add_test(tc, test_wire_hello_ext_malformed);
+	suite_add_tcase(s, tc);
+
+	tc = test_tcase("copy");
+	tcase_add_test(tc, test_wire_roundtrip_copy);
+	tcase_add_test(tc, test_wire_copy_malformed);
+	tcase_add_test(tc, test_wire_sender);
 	suite_add_tcase(s, tc);
 
 	tc = test_tcase("region");
