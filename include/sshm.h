@@ -254,6 +254,7 @@ struct sshm_view;
 #define SSHM_INLINE_MAX   65536u /* largest inline payload */
 #define SSHM_INLINE_DEFAULT 65536u /* send_bytes threshold unless set */
 #define SSHM_WINDOW_DEFAULT 64u  /* regions in flight per direction */
+#define SSHM_BUDGET_DEFAULT ((uint64_t)64 << 20) /* bytes of regions in flight */
 
 /*
  * Constructors.  None of them waits for the peer: the handshake (a HELLO each
@@ -392,6 +393,53 @@ unsigned int sshm_channel_pending(const struct sshm_channel *channel);
 
 /* Regions this side sent that the peer has not released yet. */
 unsigned int sshm_channel_inflight(const struct sshm_channel *channel);
+
+/*
+ * sshm_channel_set_limits - how much this side puts in flight
+ * @window: regions sent and not released, 1..4096; 0: SSHM_WINDOW_DEFAULT
+ * @budget: bytes of those regions; 0: SSHM_BUDGET_DEFAULT
+ *
+ * Every region sent stays pinned (memory and fd) until the peer releases
+ * it.  A send waits (or returns -EAGAIN) until one more region fits both
+ * the window and the budget, this side's and the ones the peer announced,
+ * whichever is smaller; a region larger than the budget travels alone.
+ * Takes effect for the next send.  The receiving side enforces what it
+ * announced (SSHM_WINDOW_DEFAULT regions, SSHM_BUDGET_DEFAULT bytes): a
+ * peer that exceeds it breaks the channel.  Errors: -EINVAL, -ENOMEM.
+ */
+int sshm_channel_set_limits(struct sshm_channel *channel, unsigned int window,
+			    uint64_t budget);
+
+/*
+ * What a channel has done and holds, for an operator: the library never
+ * logs.  Counters only grow; the in-flight and held figures are now.
+ */
+struct sshm_channel_stats {
+	uint64_t sent;		  /* data messages sent: regions, inline, copies */
+	uint64_t sent_bytes;	  /* their payload bytes */
+	uint64_t received;	  /* data messages sshm_channel_recv() delivered */
+	uint64_t received_bytes;  /* their payload bytes */
+	uint64_t refused;	  /* messages sshm_channel_recv() refused */
+	/* refused by code: [c - SSHM_EBASE] for -SSHM_E* code c, [0] for -errno */
+	uint64_t refused_by[32];
+	uint64_t inflight;	  /* regions sent, not released by the peer */
+	uint64_t inflight_bytes;  /* their sizes */
+	uint64_t held;		  /* regions received, not released to the peer yet */
+	uint64_t held_bytes;	  /* their sizes (as announced) */
+	uint64_t released;	  /* region ids released to the peer */
+	uint64_t release_packets; /* RELEASE packets that carried them */
+	uint64_t reserved[8];
+};
+
+/*
+ * sshm_channel_stats - copy the channel's figures into @ret
+ * @size: sizeof(struct sshm_channel_stats) as the caller was built with;
+ *   a smaller (older) struct gets its prefix, a larger one zeroes at the end
+ *
+ * Errors: -EINVAL (NULL, or @size smaller than the first field).
+ */
+int sshm_channel_stats(const struct sshm_channel *channel,
+		       struct sshm_channel_stats *ret, size_t size);
 
 /*
  * sshm_channel_is_open - may this channel still carry messages?

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include "ledger.h"
+#include "peer.h"
 #include "release.h"
 #include "sshm.h"
 #include "verify.h"
@@ -26,6 +27,7 @@ struct packet {
 	int fd;		     /* a REGION's memfd, else -1 */
 	int pidfd;	     /* SCM_PIDFD, or -1 */
 	int pidfd_error;     /* an SCM_PIDFD without a descriptor */
+	int pin;	     /* the pidfd pinning the sender: pidfd, the peer's, or -1 */
 	struct ucred cred;   /* zero when the message had no credentials */
 	int owned;	     /* buf is a copy to free */
 };
@@ -36,14 +38,17 @@ struct sshm_channel {
 	unsigned int flags;
 	int broken; /* the code that broke the channel, 0 while usable */
 	int eof;
-	int passpidfd; /* the socket hands over SCM_PIDFD */
-	int have_peer_hello;
-	struct wire_hello peer;
+	struct peer peer; /* who is on the other end, and how its messages are pinned */
+	int have_hello;
+	struct wire_hello hello; /* the peer's */
 	struct verify_env env;
 
 	/* sending side */
 	uint64_t next_id;
 	struct ledger ledger;
+	unsigned int window; /* this side's own limits (sshm_channel_set_limits) */
+	uint64_t budget;
+	pid_t sender;	     /* the process that sent last: a SENDER before another does */
 
 	/* receiving side */
 	struct release_queue *releases;
@@ -52,7 +57,12 @@ struct sshm_channel {
 	uint8_t *rxbuf; /* WIRE_PACKET_MAX bytes */
 
 	size_t inline_max; /* send_bytes threshold */
+
+	struct sshm_channel_stats stats; /* counters; the rest is filled on demand */
 };
+
+/* A refusal by sshm_channel_recv(), counted by code. */
+void channel_count_refusal(struct sshm_channel *ch, int code);
 
 /*
  * A channel around a connected socket whose SO_PASSCRED (and SO_PASSPIDFD,
@@ -67,9 +77,13 @@ int channel_break(struct sshm_channel *ch, int code);
 /* Waits (per the channel's mode) until the peer's HELLO is known. */
 int channel_wait_hello(struct sshm_channel *ch);
 
-/* Waits (per the channel's mode) until one more region fits the peer's
- * window. */
-int channel_wait_room(struct sshm_channel *ch);
+/* Waits (per the channel's mode) until one more region of @size bytes fits
+ * the window and the budget (both sides' limits). */
+int channel_wait_room(struct sshm_channel *ch, uint64_t size);
+
+/* Before a data message: a SENDER if this process is not the one that sent
+ * before and the peer wants to know.  0, or the send's error. */
+int channel_announce_sender(struct sshm_channel *ch);
 
 /*
  * The next data message: a kept one first, else from the socket (blocking

@@ -22,6 +22,8 @@ static int send_hello(struct sshm_channel *ch)
 		.inline_max = SSHM_INLINE_MAX,
 		.max_size = 0,
 		.meta_max = SSHM_META_MAX,
+		.budget = SSHM_BUDGET_DEFAULT,
+		.features = WIRE_F_SENDER,
 	};
 	uint8_t buf[WIRE_HELLO_EXT_LEN];
 	struct iovec iov = { buf, wire_encode_hello(buf, &h) };
@@ -31,6 +33,7 @@ static int send_hello(struct sshm_channel *ch)
 
 static void channel_free(struct sshm_channel *ch)
 {
+	peer_fini(&ch->peer);
 	ledger_fini(&ch->ledger);
 	free(ch->rxbuf);
 	free(ch);
@@ -50,11 +53,15 @@ int channel_new(int fd, unsigned int flags, int passpidfd, struct sshm_channel *
 	ch->refs = 1;
 	ch->fd = fd;
 	ch->flags = flags;
-	ch->passpidfd = passpidfd;
 	ch->next_id = 1;
+	ch->window = SSHM_WINDOW_DEFAULT;
+	ch->budget = SSHM_BUDGET_DEFAULT;
+	/* Unknown: the first data message is preceded by a SENDER. */
+	ch->sender = 0;
 	ch->inline_max = SSHM_INLINE_DEFAULT;
+	peer_init(&ch->peer, fd, passpidfd);
 	ch->rxbuf = malloc(WIRE_PACKET_MAX);
-	r = ch->rxbuf ? ledger_init(&ch->ledger, SSHM_WINDOW_DEFAULT) : -ENOMEM;
+	r = ch->rxbuf ? ledger_init(&ch->ledger, ch->window) : -ENOMEM;
 	if (r >= 0)
 		r = verify_env_init(&ch->env);
 	/* A peer that is gone already (-EPIPE) may have sent messages before
@@ -63,7 +70,8 @@ int channel_new(int fd, unsigned int flags, int passpidfd, struct sshm_channel *
 		r = 0;
 	/* Last: from here on the release queue owns the socket. */
 	if (r >= 0)
-		r = release_queue_new(fd, SSHM_WINDOW_DEFAULT, &ch->releases);
+		r = release_queue_new(fd, SSHM_WINDOW_DEFAULT, SSHM_BUDGET_DEFAULT,
+				      &ch->releases);
 	if (r < 0) {
 		channel_free(ch);
 		return r;
@@ -204,6 +212,53 @@ SSHM_EXPORT int sshm_channel_set_inline_max(struct sshm_channel *ch, size_t byte
 	return 0;
 }
 
+SSHM_EXPORT int sshm_channel_set_limits(struct sshm_channel *ch, unsigned int window,
+					uint64_t budget)
+{
+	int r;
+
+	if (!ch || window > WIRE_WINDOW_MAX)
+		return -EINVAL;
+	window = window ? window : SSHM_WINDOW_DEFAULT;
+	/* Room for every region in flight now, however small the window. */
+	r = ledger_reserve(&ch->ledger, window > ch->ledger.n ? window : ch->ledger.n);
+	if (r < 0)
+		return r;
+	ch->window = window;
+	ch->budget = budget ? budget : SSHM_BUDGET_DEFAULT;
+	return 0;
+}
+
+void channel_count_refusal(struct sshm_channel *ch, int code)
+{
+	const int c = -code;
+
+	ch->stats.refused++;
+	if (c > SSHM_EBASE && c - SSHM_EBASE < (int)ELEMENTSOF(ch->stats.refused_by))
+		ch->stats.refused_by[c - SSHM_EBASE]++;
+	else
+		ch->stats.refused_by[0]++;
+}
+
+SSHM_EXPORT int sshm_channel_stats(const struct sshm_channel *ch,
+				   struct sshm_channel_stats *ret, size_t size)
+{
+	struct sshm_channel_stats st;
+
+	if (!ch || !ret || size < sizeof(st.sent))
+		return -EINVAL;
+	st = ch->stats;
+	st.inflight = ch->ledger.n;
+	st.inflight_bytes = ch->ledger.bytes;
+	release_queue_stats(ch->releases, &st);
+	if (size > sizeof(st)) {
+		memset((char *)ret + sizeof(st), 0, size - sizeof(st));
+		size = sizeof(st);
+	}
+	memcpy(ret, &st, size);
+	return 0;
+}
+
 SSHM_EXPORT unsigned int sshm_channel_pending(const struct sshm_channel *ch)
 {
 	return ch ? ch->n_pending : 0;
@@ -257,19 +312,20 @@ static void channel_eof(struct sshm_channel *ch)
  * ids in flight, no REGION beyond our window or with an id the peer holds
  * already.  Returns 1 for a data message, 0 when consumed, or a violation.
  */
-static int consume(struct sshm_channel *ch, const struct wire_msg *m)
+static int consume(struct sshm_channel *ch, const struct wire_msg *m, pid_t pid)
 {
 	uint32_t i;
 	int r;
 
 	if (m->type == WIRE_HELLO) {
-		if (ch->have_peer_hello)
+		if (ch->have_hello)
 			return -SSHM_EPROTO;
-		ch->peer = m->u.hello;
-		ch->have_peer_hello = 1;
+		ch->hello = m->u.hello;
+		ch->have_hello = 1;
+		peer_hello(&ch->peer, ch->fd, &ch->hello, pid);
 		return 0;
 	}
-	if (!ch->have_peer_hello)
+	if (!ch->have_hello)
 		return -SSHM_EPROTO;
 	switch (m->type) {
 	case WIRE_RELEASE:
@@ -280,10 +336,16 @@ static int consume(struct sshm_channel *ch, const struct wire_msg *m)
 		}
 		return 0;
 	case WIRE_REGION:
-		r = release_queue_hold(ch->releases, m->u.region.id);
+		/* A 0.1.0 peer (32-byte HELLO) knows no budget: only the
+		 * window holds it. */
+		r = release_queue_hold(ch->releases, m->u.region.id, m->u.region.size,
+				       ch->hello.extended);
 		return r < 0 ? r : 1;
 	case WIRE_INLINE:
 		return 1;
+	case WIRE_SENDER:
+		/* What it says was acted on when it arrived (peer_packet). */
+		return 0;
 	default:
 		return -SSHM_EPROTO;
 	}
@@ -301,7 +363,7 @@ static int read_one(struct sshm_channel *ch, int dontwait, struct packet *p)
 	struct socket_rx rx;
 	struct wire_msg m;
 	ssize_t n;
-	int r;
+	int r, pin;
 
 	if (ch->eof)
 		return -EPIPE;
@@ -314,11 +376,12 @@ static int read_one(struct sshm_channel *ch, int dontwait, struct packet *p)
 		return channel_break(ch, (int)n);
 	if (n < 0)
 		return (int)n;
+	pin = peer_packet(&ch->peer, ch->fd, &rx);
 	r = wire_decode(ch->rxbuf, (size_t)n, &m);
 	if (r == 0 && rx.nfds != (m.type == WIRE_REGION ? 1u : 0u))
 		r = -SSHM_EPROTO;
 	if (r == 0)
-		r = consume(ch, &m);
+		r = consume(ch, &m, rx.cred.pid);
 	if (r <= 0) {
 		/* Consumed (every packet brings a pidfd), or a violation. */
 		socket_rx_close(&rx);
@@ -331,6 +394,7 @@ static int read_one(struct sshm_channel *ch, int dontwait, struct packet *p)
 	p->fd = rx.nfds ? rx.fds[0] : -1;
 	p->pidfd = rx.pidfd;
 	p->pidfd_error = rx.pidfd_error;
+	p->pin = pin;
 	p->cred = rx.cred;
 	return 1;
 }
@@ -360,13 +424,13 @@ static int keep(struct sshm_channel *ch, struct packet *p)
  * read.  Data messages are kept for recv.  Blocks per the channel's mode
  * unless @dontwait.
  */
-static int pump(struct sshm_channel *ch, int (*done)(const struct sshm_channel *),
-		int dontwait)
+static int pump(struct sshm_channel *ch, int (*done)(const struct sshm_channel *, uint64_t),
+		uint64_t arg, int dontwait)
 {
 	struct packet p;
 	int r;
 
-	while (!done || !done(ch)) {
+	while (!done || !done(ch, arg)) {
 		if (ch->n_pending >= CHANNEL_PENDING_MAX)
 			return -ENOBUFS;
 		r = read_one(ch, dontwait, &p);
@@ -384,32 +448,68 @@ static int pump(struct sshm_channel *ch, int (*done)(const struct sshm_channel *
 	return 0;
 }
 
-static int have_hello(const struct sshm_channel *ch)
+static int have_hello(const struct sshm_channel *ch, uint64_t unused)
 {
-	return ch->have_peer_hello;
+	(void)unused;
+	return ch->have_hello;
 }
 
-static int have_room(const struct sshm_channel *ch)
+static unsigned int min_u(unsigned int a, unsigned int b)
 {
-	const unsigned int window = ch->peer.window < ch->ledger.cap ? ch->peer.window
-								     : ch->ledger.cap;
-
-	return ch->have_peer_hello && ch->ledger.n < window;
+	return a < b ? a : b;
 }
 
-static int nothing_in_flight(const struct sshm_channel *ch)
+/*
+ * One more region of @size fits: fewer regions in flight than both
+ * windows, and their bytes plus @size within both budgets (a peer that
+ * states none has none).  A region alone may exceed the budget: otherwise
+ * it could never travel.
+ */
+static int fits(const struct sshm_channel *ch, uint64_t size)
 {
+	uint64_t budget = ch->budget;
+
+	if (!ch->have_hello || ch->ledger.n >= min_u(ch->hello.window, ch->window))
+		return 0;
+	if (ch->hello.budget && ch->hello.budget < budget)
+		budget = ch->hello.budget;
+	return ch->ledger.n == 0 || (ch->ledger.bytes <= budget && size <= budget - ch->ledger.bytes);
+}
+
+static int nothing_in_flight(const struct sshm_channel *ch, uint64_t unused)
+{
+	(void)unused;
 	return ch->ledger.n == 0 || ch->eof;
 }
 
 int channel_wait_hello(struct sshm_channel *ch)
 {
-	return ch->have_peer_hello ? 0 : pump(ch, have_hello, 0);
+	return ch->have_hello ? 0 : pump(ch, have_hello, 0, 0);
 }
 
-int channel_wait_room(struct sshm_channel *ch)
+int channel_wait_room(struct sshm_channel *ch, uint64_t size)
 {
-	return have_room(ch) ? 0 : pump(ch, have_room, 0);
+	return fits(ch, size) ? 0 : pump(ch, fits, size, 0);
+}
+
+int channel_announce_sender(struct sshm_channel *ch)
+{
+	uint8_t buf[WIRE_SENDER_LEN];
+	struct iovec iov = { buf, 0 };
+	pid_t self;
+	int r;
+
+	if (!(ch->hello.features & WIRE_F_SENDER))
+		return 0;
+	self = getpid();
+	if (self == ch->sender)
+		return 0;
+	iov.iov_len = wire_encode_sender(buf);
+	r = socket_send(ch->fd, &iov, 1, -1, 0);
+	if (r < 0)
+		return r;
+	ch->sender = self;
+	return 0;
 }
 
 int channel_next(struct sshm_channel *ch, struct packet *p)
@@ -445,7 +545,7 @@ SSHM_EXPORT int sshm_channel_flush(struct sshm_channel *ch)
 	if (r < 0)
 		return r;
 	/* Collect the peer's releases (and keep its data) without blocking. */
-	r = pump(ch, NULL, 1);
+	r = pump(ch, NULL, 0, 1);
 	if (r < 0 && r != -EAGAIN && r != -EPIPE && r != -ENOBUFS)
 		return r;
 	return release_queue_flush(ch->releases);
@@ -460,7 +560,7 @@ SSHM_EXPORT int sshm_channel_drain(struct sshm_channel *ch)
 	if (ch->broken)
 		return -SSHM_EBROKEN;
 	(void)release_queue_flush(ch->releases);
-	r = pump(ch, nothing_in_flight, 0);
+	r = pump(ch, nothing_in_flight, 0, 0);
 	/* The peer left: everything in flight was dropped, nothing to wait for. */
 	return r == -EPIPE && ch->eof ? 0 : r;
 }

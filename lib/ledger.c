@@ -28,6 +28,21 @@ void ledger_fini(struct ledger *l)
 	l->cap = 0;
 }
 
+int ledger_reserve(struct ledger *l, unsigned int cap)
+{
+	struct ledger_entry *e;
+
+	assert(cap >= l->n);
+	if (cap == l->cap)
+		return 0;
+	e = realloc(l->entries, (size_t)(cap ? cap : 1) * sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	l->entries = e;
+	l->cap = cap;
+	return 0;
+}
+
 void ledger_add(struct ledger *l, uint64_t id, struct sshm_region *r)
 {
 	struct ledger_entry *e;

@@ -29,6 +29,9 @@ struct ledger {
 int ledger_init(struct ledger *l, unsigned int cap);
 void ledger_fini(struct ledger *l);
 
+/* Room for @cap regions (never less than are in flight).  -ENOMEM. */
+int ledger_reserve(struct ledger *l, unsigned int cap);
+
 /* Records region @r (a new reference) as id @id.  The caller made sure
  * n < cap. */
 void ledger_add(struct ledger *l, uint64_t id, struct sshm_region *r);

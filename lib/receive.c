@@ -34,9 +34,9 @@ static int check_identity(const struct sshm_channel *ch, const struct packet *p,
 {
 	const struct identity_sender sender = {
 		.pid = p->cred.pid,
-		.pidfd = p->pidfd,
+		.pidfd = p->pin,
 		.pidfd_error = p->pidfd_error,
-		.pidfd_facility = ch->passpidfd,
+		.pidfd_facility = ch->peer.facility,
 	};
 
 	if (mode == SSHM_IDENTITY_OFF)
@@ -136,5 +136,11 @@ SSHM_EXPORT int sshm_channel_recv(struct sshm_channel *ch,
 			release_queue_put(ch->releases, p.msg.u.region.id);
 	}
 	packet_done(&p);
-	return r;
+	if (r < 0) {
+		channel_count_refusal(ch, r);
+		return r;
+	}
+	ch->stats.received++;
+	ch->stats.received_bytes += sshm_view_size(*ret_view);
+	return 0;
 }

@@ -21,15 +21,31 @@ struct release_queue {
 	atomic_uint refs;
 	int fd;
 	unsigned int window;
+	uint64_t budget;
 	pthread_mutex_t lock;
-	uint64_t *held; /* ids received and not released, window entries */
+	uint64_t *held;	     /* ids received and not released, window entries */
+	uint64_t *held_size; /* their sizes */
 	unsigned int n_held;
+	uint64_t owed_bytes; /* of the regions held or released and not sent */
+	uint64_t *queued_size;
 	uint64_t *queued; /* ids released and not sent yet, window entries */
 	unsigned int n_queued;
 	uint8_t *ids; /* the encoded ids of one RELEASE, window * 8 bytes */
+	uint64_t released, release_packets;
 };
 
-int release_queue_new(int fd, unsigned int window, struct release_queue **ret)
+static void queue_free(struct release_queue *q)
+{
+	free(q->held);
+	free(q->held_size);
+	free(q->queued);
+	free(q->queued_size);
+	free(q->ids);
+	free(q);
+}
+
+int release_queue_new(int fd, unsigned int window, uint64_t budget,
+		      struct release_queue **ret)
 {
 	struct release_queue *q;
 
@@ -37,18 +53,18 @@ int release_queue_new(int fd, unsigned int window, struct release_queue **ret)
 	if (!q)
 		return -ENOMEM;
 	q->held = calloc(window, sizeof(q->held[0]));
+	q->held_size = calloc(window, sizeof(q->held_size[0]));
 	q->queued = calloc(window, sizeof(q->queued[0]));
+	q->queued_size = calloc(window, sizeof(q->queued_size[0]));
 	q->ids = malloc((size_t)window * 8);
-	if (!q->held || !q->queued || !q->ids) {
-		free(q->held);
-		free(q->queued);
-		free(q->ids);
-		free(q);
+	if (!q->held || !q->held_size || !q->queued || !q->queued_size || !q->ids) {
+		queue_free(q);
 		return -ENOMEM;
 	}
 	atomic_init(&q->refs, 1);
 	q->fd = fd;
 	q->window = window;
+	q->budget = budget;
 	pthread_mutex_init(&q->lock, NULL);
 	*ret = q;
 	return 0;
@@ -69,10 +85,7 @@ void release_queue_unref(struct release_queue *q)
 	(void)release_queue_flush(q);
 	close(q->fd);
 	pthread_mutex_destroy(&q->lock);
-	free(q->held);
-	free(q->queued);
-	free(q->ids);
-	free(q);
+	queue_free(q);
 }
 
 static int find_held(const struct release_queue *q, uint64_t id)
@@ -85,15 +98,24 @@ static int find_held(const struct release_queue *q, uint64_t id)
 	return -1;
 }
 
-int release_queue_hold(struct release_queue *q, uint64_t id)
+int release_queue_hold(struct release_queue *q, uint64_t id, uint64_t size,
+		       int check_budget)
 {
+	unsigned int owed;
 	int r = 0;
 
 	pthread_mutex_lock(&q->lock);
-	if (q->n_held + q->n_queued >= q->window || find_held(q, id) >= 0)
+	owed = q->n_held + q->n_queued;
+	if (owed >= q->window || find_held(q, id) >= 0)
 		r = -SSHM_EPROTO;
-	else
+	else if (check_budget && owed > 0 &&
+		 (q->owed_bytes > q->budget || size > q->budget - q->owed_bytes))
+		r = -SSHM_EPROTO;
+	if (r == 0) {
+		q->held_size[q->n_held] = size;
 		q->held[q->n_held++] = id;
+		q->owed_bytes += size;
+	}
 	pthread_mutex_unlock(&q->lock);
 	return r;
 }
@@ -120,6 +142,10 @@ static int flush_locked(struct release_queue *q)
 	if (r < 0 && r != -EPIPE)
 		return r;
 	/* Sent, or the peer is gone and no longer cares. */
+	for (i = 0; i < q->n_queued; i++)
+		q->owed_bytes -= q->queued_size[i];
+	q->released += q->n_queued;
+	q->release_packets++;
 	q->n_queued = 0;
 	return 0;
 }
@@ -131,8 +157,11 @@ void release_queue_put(struct release_queue *q, uint64_t id)
 	pthread_mutex_lock(&q->lock);
 	i = find_held(q, id);
 	assert(i >= 0 && q->n_queued < q->window);
-	q->held[i] = q->held[--q->n_held];
+	q->queued_size[q->n_queued] = q->held_size[i];
 	q->queued[q->n_queued++] = id;
+	q->n_held--;
+	q->held[i] = q->held[q->n_held];
+	q->held_size[i] = q->held_size[q->n_held];
 	(void)flush_locked(q);
 	pthread_mutex_unlock(&q->lock);
 }
@@ -155,4 +184,14 @@ unsigned int release_queue_owed(struct release_queue *q)
 	n = q->n_held + q->n_queued;
 	pthread_mutex_unlock(&q->lock);
 	return n;
+}
+
+void release_queue_stats(struct release_queue *q, struct sshm_channel_stats *st)
+{
+	pthread_mutex_lock(&q->lock);
+	st->held = q->n_held + q->n_queued;
+	st->held_bytes = q->owed_bytes;
+	st->released = q->released;
+	st->release_packets = q->release_packets;
+	pthread_mutex_unlock(&q->lock);
 }

@@ -13,18 +13,21 @@
  */
 struct release_queue;
 
-/* Takes @fd on success (not on failure).  @window: regions the peer may
- * have unreleased with us.  0 or -ENOMEM. */
-int release_queue_new(int fd, unsigned int window, struct release_queue **ret);
+/* Takes @fd on success (not on failure).  @window, @budget: regions and
+ * bytes of regions the peer may have unreleased with us.  0 or -ENOMEM. */
+int release_queue_new(int fd, unsigned int window, uint64_t budget,
+		      struct release_queue **ret);
 struct release_queue *release_queue_ref(struct release_queue *q);
 void release_queue_unref(struct release_queue *q);
 
 /*
- * REGION @id arrived.  -SSHM_EPROTO when it would exceed the window (RELEASEs
- * not sent yet count: the peer cannot know of them) or when @id is already
+ * REGION @id of @size bytes arrived.  -SSHM_EPROTO when it would exceed the
+ * window, or (@check_budget) the budget unless it comes alone (RELEASEs not
+ * sent yet count: the peer cannot know of them), or when @id is already
  * held: the peer must release an id before it uses it again.
  */
-int release_queue_hold(struct release_queue *q, uint64_t id);
+int release_queue_hold(struct release_queue *q, uint64_t id, uint64_t size,
+		       int check_budget);
 
 /* Region @id (held) is done with: its RELEASE is queued and sent at once if
  * the socket takes it without blocking. */
@@ -39,5 +42,9 @@ int release_queue_flush(struct release_queue *q);
 
 /* Regions held plus RELEASEs not sent yet. */
 unsigned int release_queue_owed(struct release_queue *q);
+
+/* For sshm_channel_stats(): the regions held and their bytes (RELEASEs not
+ * sent yet included), ids released and the packets that carried them. */
+void release_queue_stats(struct release_queue *q, struct sshm_channel_stats *st);
 
 #endif

@@ -20,9 +20,9 @@ static int check_args_meta(const void *meta, size_t meta_len)
 static int check_peer_limits(const struct sshm_channel *ch, uint64_t size,
 			     size_t meta_len)
 {
-	if (meta_len > ch->peer.meta_max)
+	if (meta_len > ch->hello.meta_max)
 		return -EMSGSIZE;
-	if (ch->peer.max_size && size > ch->peer.max_size)
+	if (ch->hello.max_size && size > ch->hello.max_size)
 		return -SSHM_ETOOBIG;
 	return 0;
 }
@@ -44,11 +44,15 @@ static int send_region(struct sshm_channel *ch, struct sshm_region *region,
 	};
 	int r;
 
-	r = socket_send(ch->fd, iov, meta_len ? 2 : 1, w.announced_fd, 0);
+	r = channel_announce_sender(ch);
+	if (r >= 0)
+		r = socket_send(ch->fd, iov, meta_len ? 2 : 1, w.announced_fd, 0);
 	if (r < 0)
 		return r;
 	ch->next_id++;
 	ledger_add(&ch->ledger, w.id, region);
+	ch->stats.sent++;
+	ch->stats.sent_bytes += w.size;
 	return 0;
 }
 
@@ -67,7 +71,7 @@ SSHM_EXPORT int sshm_channel_send(struct sshm_channel *ch, struct sshm_region *r
 	if (r >= 0)
 		r = check_peer_limits(ch, sshm_region_size(region), meta_len);
 	if (r >= 0)
-		r = channel_wait_room(ch);
+		r = channel_wait_room(ch, sshm_region_size(region));
 	if (r >= 0)
 		r = send_region(ch, region, meta, meta_len);
 	return r;
@@ -87,7 +91,15 @@ static int send_inline(struct sshm_channel *ch, const void *data, size_t len,
 		{ (void *)data, len },
 	};
 
-	return socket_send(ch->fd, iov, 3, -1, 0);
+	int r = channel_announce_sender(ch);
+
+	if (r >= 0)
+		r = socket_send(ch->fd, iov, 3, -1, 0);
+	if (r < 0)
+		return r;
+	ch->stats.sent++;
+	ch->stats.sent_bytes += len;
+	return 0;
 }
 
 /* A new region holding a copy of @data, sealed. */
@@ -124,7 +136,7 @@ SSHM_EXPORT int sshm_channel_send_bytes(struct sshm_channel *ch, const void *dat
 	r = channel_wait_hello(ch);
 	if (r < 0)
 		return r;
-	threshold = ch->peer.inline_max < ch->inline_max ? ch->peer.inline_max
+	threshold = ch->hello.inline_max < ch->inline_max ? ch->hello.inline_max
 							 : ch->inline_max;
 	/* An empty payload is always inline. */
 	if (len <= threshold) {
@@ -135,7 +147,7 @@ SSHM_EXPORT int sshm_channel_send_bytes(struct sshm_channel *ch, const void *dat
 	/* Room first: a full window on a non-blocking channel must not cost
 	 * a region made for nothing. */
 	if (r >= 0)
-		r = channel_wait_room(ch);
+		r = channel_wait_room(ch, len);
 	if (r < 0)
 		return r;
 	r = region_of(data, len, &region);

@@ -67,6 +67,7 @@ static int decode_hello(const uint8_t *p, size_t len, struct wire_msg *m)
 		return -SSHM_EHEADER;
 	h->budget = get64(p + 32);
 	h->features = get32(p + 40);
+	h->extended = 1;
 	return get32(p + 44) != 0 ? -SSHM_EHEADER : 0;
 }
 

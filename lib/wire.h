@@ -54,6 +54,7 @@ struct wire_hello {
 	/* Past byte 32; a version-1 HELLO of 32 bytes leaves them 0. */
 	uint64_t budget;   /* bytes of unreleased regions it accepts, 0: unstated */
 	uint32_t features; /* WIRE_F_*; unknown bits are ignored */
+	int extended;	   /* decoded: the peer sent the 48-byte form (knows budgets) */
 };
 
 struct wire_region {
