@@ -200,7 +200,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 			usage();
 			return 1;
 		case 'V':
-			printf("%s %s\n", tool_name, PACKAGE_VERSION);
+			tool_version();
 			return 1;
 		default:
 			return -1;
