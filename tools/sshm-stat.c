@@ -28,6 +28,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "features.h"
 #include "tool.h"
 
 #define STATX_WANT (0x7ffu | STATX_MNT_ID) /* STATX_BASIC_STATS | STATX_MNT_ID */
@@ -1184,153 +1185,21 @@ static int run_same(const struct options *o)
 
 /* ------------------------------------------------------------ --system */
 
-static int memfd_new(unsigned int flags, int size)
-{
-	int fd = (int)syscall(SYS_memfd_create, "sshm-stat-probe", flags);
+/* The portability floor of doc/architecture.md, in order of importance. */
+static const enum feature shown[] = {
+	FEATURE_MEMFD_SEALS,
+	FEATURE_KCMP,
+	FEATURE_PIDFD_OPEN,
+	FEATURE_SO_PASSPIDFD,
+	FEATURE_SO_PEERPIDFD,
+	FEATURE_MFD_NOEXEC_SEAL,
+	FEATURE_RO_SHARED_MAP,
+	FEATURE_SEAL_FUTURE_WRITE,
+	FEATURE_DUPFD_QUERY,
+	FEATURE_SO_PASSRIGHTS,
+};
 
-	if (fd < 0)
-		return -errno;
-	if (size && ftruncate(fd, size) < 0) {
-		int r = -errno;
-
-		close(fd);
-		return r;
-	}
-	return fd;
-}
-
-static int probe_memfd_seals(void)
-{
-	int fd = memfd_new(MFD_CLOEXEC | MFD_ALLOW_SEALING, 0), r = 0;
-
-	if (fd < 0)
-		return fd;
-	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
-		r = -errno;
-	close(fd);
-	return r;
-}
-
-static int probe_kcmp(void)
-{
-	int fd = memfd_new(MFD_CLOEXEC, 0), r;
-
-	if (fd < 0)
-		return fd;
-	r = (int)syscall(SYS_kcmp, getpid(), getpid(), KCMP_FILE,
-			 (unsigned long)fd, (unsigned long)fd);
-	r = r < 0 ? -errno : r == 0 ? 0 : -EIO;
-	close(fd);
-	return r;
-}
-
-static int probe_pidfd_open(void)
-{
-	int fd = (int)syscall(SYS_pidfd_open, getpid(), 0);
-
-	if (fd < 0)
-		return -errno;
-	close(fd);
-	return 0;
-}
-
-/* @opt on one end of a SEQPACKET pair: set to 1, or read (PEERPIDFD). */
-static int probe_sockopt(int opt, int get)
-{
-	int sv[2], one = 1, v = -1, r = 0;
-	socklen_t len = sizeof(v);
-
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-		return -errno;
-	if (get ? getsockopt(sv[0], SOL_SOCKET, opt, &v, &len) < 0 :
-		  setsockopt(sv[0], SOL_SOCKET, opt, &one, sizeof(one)) < 0)
-		r = -errno;
-	if (get && r == 0 && v >= 0)
-		close(v);
-	close(sv[0]);
-	close(sv[1]);
-	return r;
-}
-
-static int probe_noexec_seal(void)
-{
-	int fd = memfd_new(MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_NOEXEC_SEAL, 0);
-
-	if (fd < 0)
-		return fd;
-	close(fd);
-	return 0;
-}
-
-/* What a consumer does with a received, write-sealed O_RDWR memfd. */
-static int probe_ro_shared(void)
-{
-	const long psz = sysconf(_SC_PAGESIZE);
-	int fd = memfd_new(MFD_CLOEXEC | MFD_ALLOW_SEALING, (int)psz), r = 0;
-	void *p;
-
-	if (fd < 0)
-		return fd;
-	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0) {
-		r = -errno;
-		goto out;
-	}
-	p = mmap(NULL, (size_t)psz, PROT_READ, MAP_SHARED, fd, 0);
-	if (p == MAP_FAILED)
-		r = -errno;
-	else
-		munmap(p, (size_t)psz);
-out:
-	close(fd);
-	return r;
-}
-
-static int probe_future_write(void)
-{
-	int fd = memfd_new(MFD_CLOEXEC | MFD_ALLOW_SEALING, 0), r = 0;
-
-	if (fd < 0)
-		return fd;
-	if (fcntl(fd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE) < 0)
-		r = -errno;
-	close(fd);
-	return r;
-}
-
-static int probe_dupfd_query(void)
-{
-	int fd = memfd_new(MFD_CLOEXEC, 0), r;
-
-	if (fd < 0)
-		return fd;
-	r = fcntl(fd, F_DUPFD_QUERY, fd);
-	r = r < 0 ? -errno : r == 1 ? 0 : -EIO;
-	close(fd);
-	return r;
-}
-
-/* The bracketed word of shmem_enabled, e.g. "never" in "always [never]". */
-static int shmem_thp_mode(char *buf, size_t len)
-{
-	char line[256], *open_b, *close_b;
-	FILE *f;
-
-	f = fopen("/sys/kernel/mm/transparent_hugepage/shmem_enabled", "re");
-	if (!f)
-		return -errno;
-	if (!fgets(line, sizeof(line), f)) {
-		fclose(f);
-		return -EIO;
-	}
-	fclose(f);
-	open_b = strchr(line, '[');
-	close_b = open_b ? strchr(open_b, ']') : NULL;
-	if (!close_b)
-		return -EIO;
-	*close_b = '\0';
-	snprintf(buf, len, "%s", open_b + 1);
-	return 0;
-}
+#define N_SHOWN ELEMENTSOF(shown)
 
 /* Linux 5.16 to 5.19 without the fix let a read-only holder write. */
 static int cve_2022_2590_window(const char *release)
@@ -1342,64 +1211,23 @@ static int cve_2022_2590_window(const char *release)
 	return maj == 5 && min >= 16 && min <= 19;
 }
 
-static int probe_passpidfd(void)
-{
-	return probe_sockopt(SO_PASSPIDFD, 0);
-}
-
-static int probe_peerpidfd(void)
-{
-	return probe_sockopt(SO_PEERPIDFD, 1);
-}
-
-static int probe_passrights(void)
-{
-	return probe_sockopt(SO_PASSRIGHTS, 0);
-}
-
-/* The portability floor of ARCHITECTURE.md, in order of importance. */
-static const struct feature_probe {
-	const char *name, *since, *missing;
-	int (*probe)(void);
-} features[] = {
-	{ "memfd seals", "3.17", "sshm cannot work here: no sealed memfds",
-	  probe_memfd_seals },
-	{ "kcmp", "3.5, CONFIG_KCMP", "identity is never verified: every verdict is 'unverifiable', so --identity required refuses every region (the seal and size checks still protect the consumer)",
-	  probe_kcmp },
-	{ "pidfd_open", "5.3", "a kcmp match cannot be pinned against pid reuse: identity is 'unverifiable', never 'verified'",
-	  probe_pidfd_open },
-	{ "SO_PASSPIDFD", "6.5", "no SCM_PIDFD: the sender is pinned with pidfd_open() after the message arrived, and identity never carries the 'pidfd' flag",
-	  probe_passpidfd },
-	{ "SO_PEERPIDFD", "6.5", "no pidfd of the peer from the socket; sshm relies on per-message credentials anyway",
-	  probe_peerpidfd },
-	{ "MFD_NOEXEC_SEAL", "6.3", "regions are created without the exec seal; harmless, sshm never maps PROT_EXEC",
-	  probe_noexec_seal },
-	{ "read-only MAP_SHARED of a write-sealed memfd", "6.7", "consumers map regions MAP_PRIVATE, read-only: the same immutable bytes",
-	  probe_ro_shared },
-	{ "F_SEAL_FUTURE_WRITE", "5.1", "nothing changes: sshm requires F_SEAL_WRITE and never accepts F_SEAL_FUTURE_WRITE alone",
-	  probe_future_write },
-	{ "F_DUPFD_QUERY", "6.10", "files can only be compared with kcmp (which is what sshm uses)",
-	  probe_dupfd_query },
-	{ "SO_PASSRIGHTS", "6.16", "a socket cannot refuse SCM_RIGHTS up front: sshm closes every unexpected fd after recvmsg instead",
-	  probe_passrights },
-};
-
-#define N_FEATURES (sizeof(features) / sizeof(features[0]))
-
-
 static void system_text(const struct utsname *u, const int *err,
 			int thp_err, const char *thp)
 {
+	const struct feature_info *fi;
 	size_t i;
 
 	printf("%-46s %s\n", "kernel", u->release);
-	for (i = 0; i < N_FEATURES; i++)
-		printf("%-46s %s\n", features[i].name, err[i] ? "no" : "yes");
+	for (i = 0; i < N_SHOWN; i++)
+		printf("%-46s %s\n", feature_info(shown[i])->name,
+		       err[i] ? "no" : "yes");
 	printf("%-46s %s\n", "shmem THP", thp_err ? "unknown" : thp);
-	for (i = 0; i < N_FEATURES; i++)
+	for (i = 0; i < N_SHOWN; i++) {
+		fi = feature_info(shown[i]);
 		if (err[i])
-			printf("missing: %s (Linux %s; %s): %s\n", features[i].name,
-			       features[i].since, sshm_strerror(err[i]), features[i].missing);
+			printf("missing: %s (Linux %s; %s): %s\n", fi->name,
+			       fi->since, sshm_strerror(err[i]), fi->missing);
+	}
 	if (!thp_err && (!strcmp(thp, "never") || !strcmp(thp, "deny")))
 		printf("note: shmem THP is '%s': regions use base pages (more TLB misses and page tables for large regions)\n",
 		       thp);
@@ -1410,6 +1238,7 @@ static void system_text(const struct utsname *u, const int *err,
 static void system_json(const struct utsname *u, const int *err,
 			int thp_err, const char *thp)
 {
+	const struct feature_info *fi;
 	struct json j = { stdout, 1 };
 	size_t i;
 
@@ -1419,23 +1248,24 @@ static void system_json(const struct utsname *u, const int *err,
 	json_bool(&j, "cve_2022_2590_window", cve_2022_2590_window(u->release));
 	json_key(&j, "features");
 	fputs("[\n", stdout);
-	for (i = 0; i < N_FEATURES; i++) {
+	for (i = 0; i < N_SHOWN; i++) {
 		struct json k = { stdout, 1 };
 
+		fi = feature_info(shown[i]);
 		fputs("  {", stdout);
-		json_str(&k, "name", features[i].name);
+		json_str(&k, "name", fi->name);
 		json_bool(&k, "available", !err[i]);
-		json_str(&k, "since", features[i].since);
+		json_str(&k, "since", fi->since);
 		json_str(&k, "error", err[i] ? sshm_strerror(err[i]) : NULL);
-		json_str(&k, "meaning", err[i] ? features[i].missing : NULL);
-		fputs(i + 1 < N_FEATURES ? "},\n" : "}\n", stdout);
+		json_str(&k, "meaning", err[i] ? fi->missing : NULL);
+		fputs(i + 1 < N_SHOWN ? "},\n" : "}\n", stdout);
 	}
 	fputs("]}\n", stdout);
 }
 
 static int run_system(const struct options *o)
 {
-	int err[N_FEATURES];
+	int err[N_SHOWN];
 	struct utsname u;
 	char thp[32] = "";
 	size_t i;
@@ -1446,9 +1276,9 @@ static int run_system(const struct options *o)
 		return TOOL_EXIT_SYSTEM;
 	}
 	/* Each probe tries the real thing on objects of its own. */
-	for (i = 0; i < N_FEATURES; i++)
-		err[i] = features[i].probe();
-	thp_err = shmem_thp_mode(thp, sizeof(thp));
+	for (i = 0; i < N_SHOWN; i++)
+		err[i] = feature_probe(shown[i]);
+	thp_err = feature_shmem_thp(thp, sizeof(thp));
 	if (o->json)
 		system_json(&u, err, thp_err, thp);
 	else
