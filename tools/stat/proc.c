@@ -4,7 +4,10 @@
  * /proc/PID/fd and fdinfo, the holder's open flags and mount id (fdinfo),
  * the filesystem type of a mount (mountinfo), and the huge pages of one of
  * our own mappings (smaps).  Text files of the kernel, parsed line by line;
- * a line that does not parse is skipped, never trusted.
+ * a line that does not parse is skipped, never trusted.  Lines are read
+ * whole (getline): a line can hold a name the producer chose (smaps names
+ * the memfd), and a piece of it cut off by a fixed buffer must never be
+ * read as a line of its own.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -64,16 +67,17 @@ int proc_mount_fstype(pid_t pid, uint64_t mnt_id, char *buf, size_t len)
 /* The holder's open flags and, before statx had it, the mount id. */
 void proc_read_fdinfo(struct report *rp)
 {
-	char path[64], line[256];
+	char path[64], *line = NULL;
 	unsigned long long v;
 	unsigned int fl;
+	size_t cap = 0;
 	FILE *f;
 
 	proc_path(path, sizeof(path), rp->pid, "fdinfo", rp->fd);
 	f = fopen(path, "re");
 	if (!f)
 		return;
-	while (fgets(line, sizeof(line), f)) {
+	while (getline(&line, &cap, f) > 0) {
 		if (sscanf(line, "flags: %o", &fl) == 1)
 			rp->flags = (int)fl;
 		else if (!rp->fi.have_mnt_id &&
@@ -82,6 +86,7 @@ void proc_read_fdinfo(struct report *rp)
 			rp->fi.have_mnt_id = 1;
 		}
 	}
+	free(line);
 	fclose(f);
 }
 
@@ -89,14 +94,15 @@ void proc_read_fdinfo(struct report *rp)
 void proc_read_smaps(const void *addr, struct report *rp)
 {
 	unsigned long start, end, kb;
-	char line[256];
+	char *line = NULL;
+	size_t cap = 0;
 	int in = 0;
 	FILE *f;
 
 	f = fopen("/proc/self/smaps", "re");
 	if (!f)
 		return;
-	while (fgets(line, sizeof(line), f)) {
+	while (getline(&line, &cap, f) > 0) {
 		if (!in) {
 			in = sscanf(line, "%lx-%lx ", &start, &end) == 2 &&
 			     start == (unsigned long)addr;
@@ -112,5 +118,6 @@ void proc_read_smaps(const void *addr, struct report *rp)
 			 sscanf(line, "Private_Hugetlb: %lu kB", &kb) == 1)
 			rp->hugetlb_kb += kb, rp->have_huge = 1;
 	}
+	free(line);
 	fclose(f);
 }
