@@ -174,3 +174,11 @@ PY
 	has "hugetlb 0 kB"
 	echo "PASS: a memfd's name is never read as a line of smaps"
 fi
+
+# ---- --same: a malformed target is a usage error, whatever the other one
+# Both targets are parsed before either is looked at, as in the inspect
+# mode.  A was stat()ed before B was parsed: '--same 9999 not-a-target'
+# exited 3 (9999: bad descriptor) instead of 1.
+expect 1 --same 9999 not-a-target
+has "'not-a-target' is not FD or PID:FD"
+echo "PASS: --same reports a usage error before a system error"

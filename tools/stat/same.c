@@ -45,8 +45,11 @@ static void same_text(const char *a, const char *b, const struct finfo *fa,
 		printf("different files\n");
 }
 
-/* kcmp is only asked when the inodes match: different inodes are
- * different files. */
+/*
+ * Both targets are parsed before either is looked at: a malformed one is a
+ * usage error whatever the other one is, as in the inspect mode.  kcmp is
+ * only asked when the inodes match: different inodes are different files.
+ */
 int run_same(const struct options *o)
 {
 	const char *arg[2] = { o->args[0], o->args[1] };
@@ -60,6 +63,8 @@ int run_same(const struct options *o)
 			tool_error(0, "'%s' is not FD or PID:FD", arg[i]);
 			return tool_usage_error();
 		}
+	}
+	for (i = 0; i < 2; i++) {
 		r = target_stat(pid[i], fd[i], &fi[i]);
 		if (r < 0) {
 			tool_error(r, "%s", arg[i]);
