@@ -142,3 +142,43 @@ fi
 expect 0 --same 3 4 3</dev/null 4<"$tmp/file"
 has "different files"
 echo "PASS: --same"
+
+# ---- a memfd name cannot pose as a line of smaps
+# The producer names its memfd, and smaps prints that name in the header
+# line of our mapping.  Read through a 256-byte buffer, the rest of a long
+# header line was taken for a line of its own: a sealed shmem memfd named
+# "xxx...Shared_Hugetlb: 4096 kB", the field at byte 255, was reported with
+# "hugetlb 4096 kB".  (Needs python3 for a memfd of a chosen name.)
+if command -v python3 >/dev/null 2>&1; then
+	rc=0
+	python3 - "$stat" >"$tmp/out" 2>&1 <<'PY' || rc=$?
+import fcntl, mmap, os, sys
+# Where a memfd's name starts in a maps line (the kernel pads the fields
+# before the path to a fixed column), from a mapping of our own.
+probe = os.memfd_create("probe")
+os.ftruncate(probe, 4096)
+m = mmap.mmap(probe, 4096, mmap.MAP_SHARED, mmap.PROT_READ)
+with open("/proc/self/maps") as f:
+    col = [l.index("/memfd:probe") for l in f if "/memfd:probe" in l][0]
+m.close()
+os.close(probe)
+name = "x" * (255 - col - len("/memfd:")) + "Shared_Hugetlb: 4096 kB"
+fd = os.memfd_create(name, os.MFD_ALLOW_SEALING)
+os.write(fd, b"y" * 4096)
+fcntl.fcntl(fd, 1033, 0xf)  # F_ADD_SEALS: seal, shrink, grow, write
+os.dup2(fd, 3)
+os.execv(sys.argv[1], [sys.argv[1], "3"])
+PY
+	[ "$rc" -eq 0 ] || fail "sshm-stat on a memfd with a long name exited with $rc"
+	has "verdict    accepted"
+	has "hugetlb 0 kB"
+	echo "PASS: a memfd's name is never read as a line of smaps"
+fi
+
+# ---- --same: a malformed target is a usage error, whatever the other one
+# Both targets are parsed before either is looked at, as in the inspect
+# mode.  A was stat()ed before B was parsed: '--same 9999 not-a-target'
+# exited 3 (9999: bad descriptor) instead of 1.
+expect 1 --same 9999 not-a-target
+has "'not-a-target' is not FD or PID:FD"
+echo "PASS: --same reports a usage error before a system error"

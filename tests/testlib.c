@@ -8,10 +8,10 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../tools/features.h"
 #include "macro.h"
 #include "testlib.h"
 
@@ -145,25 +145,16 @@ void test_wait(pid_t pid, int status)
 
 const char *test_need_kcmp(void)
 {
-	pid_t self = getpid();
-
-	/* KCMP_FILE == 0; comparing fd 0 with itself needs only the syscall. */
-	if (syscall(SYS_kcmp, self, self, 0, 0, 0) < 0 && errno == ENOSYS)
-		return "kcmp(2) is not available (CONFIG_KCMP off)";
+	if (feature_probe(FEATURE_KCMP) < 0)
+		return "kcmp(2) is not available (CONFIG_KCMP off, or denied)";
 	return NULL;
 }
 
 const char *test_need_pidfd(void)
 {
-#ifdef SYS_pidfd_open
-	long fd = syscall(SYS_pidfd_open, getpid(), 0);
-
-	if (fd >= 0) {
-		close((int)fd);
-		return NULL;
-	}
-#endif
-	return "pidfd_open(2) failed (Linux < 5.3, or a tool such as valgrind that does not know it)";
+	if (feature_probe(FEATURE_PIDFD_OPEN) < 0)
+		return "pidfd_open(2) failed (Linux < 5.3, or a tool such as valgrind that does not know it)";
+	return NULL;
 }
 
 int test_under_valgrind(void)
@@ -181,29 +172,20 @@ const char *test_need_real_rlimit(void)
 
 const char *test_need_passpidfd(void)
 {
-	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0), one = 1, r;
-
-	if (fd < 0)
-		return "cannot create an AF_UNIX socket";
-	r = setsockopt(fd, SOL_SOCKET, SO_PASSPIDFD, &one, sizeof(one));
-	close(fd);
-	return r == 0 ? NULL : "SO_PASSPIDFD is not available (Linux < 6.5)";
+	if (feature_probe(FEATURE_SO_PASSPIDFD) < 0)
+		return "SO_PASSPIDFD is not available (Linux < 6.5)";
+	return NULL;
 }
 
 const char *test_need_verified(void)
 {
 	const char *r = test_need_kcmp();
-	long pidfd;
-	int ok;
 
 	if (r || (r = test_need_pidfd()))
 		return r;
-	pidfd = syscall(SYS_pidfd_open, getpid(), 0);
-	if (pidfd < 0)
-		return "pidfd_open(2) failed";
-	ok = syscall(SYS_pidfd_send_signal, (int)pidfd, 0, NULL, 0) == 0;
-	close((int)pidfd);
-	return ok ? NULL : "pidfd_send_signal(2) is not available (Linux < 5.1, or valgrind)";
+	if (feature_probe(FEATURE_PIDFD_SEND_SIGNAL) < 0)
+		return "pidfd_send_signal(2) is not available (Linux < 5.1, or valgrind)";
+	return NULL;
 }
 
 const char *test_need_verified_passpidfd(void)
@@ -310,11 +292,9 @@ int test_hugetlb_memfd(void)
 
 const char *test_need_hugetlb(void)
 {
-	int fd = test_hugetlb_memfd();
-
-	if (fd < 0)
+	/* The probe makes what test_hugetlb_memfd() makes. */
+	if (feature_probe(FEATURE_MFD_HUGETLB) < 0)
 		return "no sealable 2 MiB MFD_HUGETLB memfd on this kernel";
-	close(fd);
 	return NULL;
 }
 

@@ -1797,16 +1797,6 @@ static int parse_sizes(const char *arg, struct options *o)
 	return r;
 }
 
-static int parse_positive(const char *opt, const char *arg, unsigned long max,
-			  unsigned long *ret)
-{
-	if (tool_parse_ulong(arg, ret) < 0 || *ret == 0 || *ret > max) {
-		tool_error(0, "%s: '%s' is not a number from 1 to %lu", opt, arg, max);
-		return -EINVAL;
-	}
-	return 0;
-}
-
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	enum { OPT_CSV = 256, OPT_ROUND_TRIPS, OPT_PREFAULT, OPT_HUGEPAGE };
@@ -1858,12 +1848,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return -1;
 			break;
 		case 'c':
-			if (parse_positive("--consumers", optarg, MAX_CONSUMERS, &v) < 0)
+			if (tool_parse_count("--consumers", optarg, MAX_CONSUMERS, &v) < 0)
 				return -1;
 			o->consumers = (unsigned int)v;
 			break;
 		case 'r':
-			if (parse_positive("--reps", optarg, 64, &v) < 0)
+			if (tool_parse_count("--reps", optarg, 64, &v) < 0)
 				return -1;
 			o->reps = (unsigned int)v;
 			break;
@@ -1886,7 +1876,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 			budgets++;
 			break;
 		case 'n':
-			if (parse_positive("--messages", optarg, RING_COUNT, &v) < 0)
+			if (tool_parse_count("--messages", optarg, RING_COUNT, &v) < 0)
 				return -1;
 			o->messages = v;
 			budgets++;
@@ -1904,7 +1894,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->hugepage = 1;
 			break;
 		case OPT_ROUND_TRIPS:
-			if (parse_positive("--round-trips", optarg, 100000000, &v) < 0)
+			if (tool_parse_count("--round-trips", optarg, 100000000, &v) < 0)
 				return -1;
 			o->round_trips = v;
 			break;
@@ -1912,7 +1902,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 			usage();
 			return 1;
 		case 'V':
-			printf("%s %s\n", tool_name, PACKAGE_VERSION);
+			tool_version();
 			return 1;
 		default:
 			return -1;

@@ -90,12 +90,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			}
 			break;
 		case 'n':
-			if (tool_parse_ulong(optarg, &o->count) < 0 ||
-			    o->count == 0) {
-				tool_error(0, "--count: '%s' is not a positive number",
-					   optarg);
+			if (tool_parse_count("--count", optarg, ULONG_MAX,
+					     &o->count) < 0)
 				return -1;
-			}
 			break;
 		case 'i':
 			o->inline_copy = 1;
@@ -110,7 +107,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 			usage();
 			return 1;
 		case 'V':
-			printf("%s %s\n", tool_name, PACKAGE_VERSION);
+			tool_version();
 			return 1;
 		default:
 			return -1;

@@ -45,6 +45,11 @@ int tool_usage_error(void)
 	return TOOL_EXIT_USAGE;
 }
 
+void tool_version(void)
+{
+	printf("%s (%s) %s\n", tool_name, PACKAGE_NAME, PACKAGE_VERSION);
+}
+
 int tool_parse_ulong(const char *s, unsigned long *ret)
 {
 	unsigned long v;
@@ -59,6 +64,24 @@ int tool_parse_ulong(const char *s, unsigned long *ret)
 		return -errno;
 	if (*end)
 		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+int tool_parse_count(const char *opt, const char *arg, unsigned long max,
+		     unsigned long *ret)
+{
+	unsigned long v;
+
+	if (tool_parse_ulong(arg, &v) < 0 || v == 0 || v > max) {
+		/* Without an upper bound there is no range worth naming. */
+		if (max == ULONG_MAX)
+			tool_error(0, "%s: '%s' is not a positive number", opt, arg);
+		else
+			tool_error(0, "%s: '%s' is not a number from 1 to %lu",
+				   opt, arg, max);
+		return -EINVAL;
+	}
 	*ret = v;
 	return 0;
 }

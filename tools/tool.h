@@ -7,6 +7,7 @@
 #ifndef SSHM_TOOL_H
 #define SSHM_TOOL_H
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -35,6 +36,9 @@ void tool_error(int err, const char *fmt, ...)
 /* Prints "Try 'PROG --help'." after a usage error and returns TOOL_EXIT_USAGE. */
 int tool_usage_error(void);
 
+/* --version: prints "PROG (sshm) VERSION" to standard output. */
+void tool_version(void);
+
 /*
  * Parses a byte count: decimal digits, optionally followed by K, M, G, T
  * (powers of 1024, either case, optionally followed by "iB" or "B").
@@ -44,6 +48,15 @@ int tool_parse_size(const char *s, uint64_t *ret_size);
 
 /* Parses plain decimal digits into *ret (>= 0).  0, -EINVAL or -ERANGE. */
 int tool_parse_ulong(const char *s, unsigned long *ret);
+
+/*
+ * A count option such as --count N: decimal digits, from 1 to @max.  On
+ * failure prints "OPT: 'ARG' is not a positive number" (@max ULONG_MAX)
+ * or "OPT: 'ARG' is not a number from 1 to MAX" and returns -EINVAL;
+ * *ret written on success only.
+ */
+int tool_parse_count(const char *opt, const char *arg, unsigned long max,
+		     unsigned long *ret);
 
 /*
  * Reads @fd until end of file into a new buffer.  On success the buffer
