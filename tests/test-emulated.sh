@@ -14,6 +14,10 @@ shim="$b/tests/.libs/kernel-shim.so"
 ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
 export ASAN_OPTIONS
 
+# Every suite of the threat matrix (tests/test-hostile-*).
+hostile="test-hostile-fds test-hostile-seals test-hostile-resources test-hostile-framing
+	test-hostile-identity"
+
 fail=0
 run()
 {
@@ -31,9 +35,9 @@ run()
 }
 
 # Linux 6.5 to ~6.15: SCM_PIDFD of a reaped sender is a negative errno.
-run pidfd-errno test-identity test-hostile
+run pidfd-errno test-identity $hostile
 # Linux < 6.5: no SO_PASSPIDFD; identity looks the pid up.
-run no-passpidfd test-identity test-hostile
+run no-passpidfd test-identity $hostile
 # Linux < 6.3: no MFD_NOEXEC_SEAL.
 run no-noexec test-region test-verify test-channel
 exit $fail
