@@ -244,6 +244,45 @@ START_TEST(test_channel_meta_max_accepted)
 }
 END_TEST
 
+START_TEST(test_channel_inline_max)
+{
+	static char buf[2000];
+	struct sshm_channel *a, *b;
+	struct sshm_view *v;
+
+	ck_assert_int_eq(sshm_channel_pair(0, &a, &b), 0);
+	ck_assert_int_eq(sshm_channel_set_inline_max(a, SSHM_INLINE_MAX + 1), -EINVAL);
+	ck_assert_int_eq(sshm_channel_set_inline_max(NULL, 0), -EINVAL);
+	ck_assert_int_eq(sshm_channel_set_inline_max(a, 1000), 0);
+
+	ck_assert_int_eq(sshm_channel_send_bytes(a, buf, 1000, NULL, 0), 0);
+	ck_assert_int_eq(sshm_channel_recv(b, NULL, &v), 0);
+	ck_assert_int_eq(sshm_view_is_region(v), 0);
+	sshm_view_unref(v);
+
+	ck_assert_int_eq(sshm_channel_send_bytes(a, buf, 1001, NULL, 0), 0);
+	ck_assert_int_eq(sshm_channel_recv(b, NULL, &v), 0);
+	ck_assert_int_eq(sshm_view_is_region(v), 1);
+	ck_assert_uint_eq(sshm_view_size(v), 1001);
+	sshm_view_unref(v);
+
+	/* 0: every non-empty payload as a region; an empty one stays inline. */
+	ck_assert_int_eq(sshm_channel_set_inline_max(a, 0), 0);
+	ck_assert_int_eq(sshm_channel_send_bytes(a, buf, 1, NULL, 0), 0);
+	ck_assert_int_eq(sshm_channel_recv(b, NULL, &v), 0);
+	ck_assert_int_eq(sshm_view_is_region(v), 1);
+	sshm_view_unref(v);
+	ck_assert_int_eq(sshm_channel_send_bytes(a, buf, 0, NULL, 0), 0);
+	ck_assert_int_eq(sshm_channel_recv(b, NULL, &v), 0);
+	ck_assert_int_eq(sshm_view_is_region(v), 0);
+	sshm_view_unref(v);
+
+	ck_assert_int_eq(sshm_channel_drain(a), 0);
+	sshm_channel_unref(a);
+	sshm_channel_unref(b);
+}
+END_TEST
+
 /* ------------------------------------------------------------ send errors */
 
 START_TEST(test_channel_send_unsealed)
@@ -1450,6 +1489,7 @@ static Suite *channel_suite(void)
 	tcase_add_test(tc, test_channel_send_bytes_region);
 	tcase_add_test(tc, test_channel_send_bytes_empty);
 	tcase_add_test(tc, test_channel_meta_max_accepted);
+	tcase_add_test(tc, test_channel_inline_max);
 	suite_add_tcase(s, tc);
 
 	tc = test_tcase("errors");

@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test-pool - the producer's fast paths: the region pool (pages allocated
- * ahead, with or without a ready mapping, refilled by a thread), huge-page
- * friendly mappings on both sides, consumer prefault and the inline
- * threshold.
+ * test-pool - the region pool: pages allocated ahead, with or without a
+ * ready mapping, refilled on demand or by a thread, and a huge-page region
+ * from it that travels aligned on both sides.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,41 +20,6 @@
 #include "testlib.h"
 
 #define MiB (1024u * 1024u)
-
-static size_t page_size(void)
-{
-	return (size_t)sysconf(_SC_PAGESIZE);
-}
-
-/*
- * Pages of the mapping at @p that have page table entries (its "Rss" in
- * /proc/self/smaps): what a fault-free fill or read needs.  mincore(2) would
- * not do: for a shared file mapping it reports the page cache, not the
- * mapping.
- */
-static size_t mapped_pages(const void *p)
-{
-	FILE *f = fopen("/proc/self/smaps", "re");
-	char line[512];
-	unsigned long lo, hi, kb;
-	int in = 0;
-	size_t res = (size_t)-1;
-
-	ck_assert_ptr_nonnull(f);
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
-			in = (uintptr_t)p >= lo && (uintptr_t)p < hi;
-			continue;
-		}
-		if (in && sscanf(line, "Rss: %lu kB", &kb) == 1) {
-			res = kb * 1024 / page_size();
-			break;
-		}
-	}
-	fclose(f);
-	ck_assert_msg(res != (size_t)-1, "no mapping at %p in /proc/self/smaps", p);
-	return res;
-}
 
 static void sleep_ms(long ms)
 {
@@ -141,7 +105,7 @@ START_TEST(test_pool_map_populated)
 	ck_assert_int_eq(sshm_pool_get(pool, &r), 0);
 	ck_assert_int_eq(sshm_region_map(r, &p), 0);
 	/* Every page is mapped before the producer touches one. */
-	ck_assert_uint_eq(mapped_pages(p), size / page_size());
+	ck_assert_uint_eq(test_mapped_pages(p), size / test_page_size());
 	memset(p, 0x5a, size);
 	ck_assert_int_eq(sshm_region_map(r, &q), 0);
 	ck_assert_ptr_eq(p, q);
@@ -204,129 +168,6 @@ START_TEST(test_pool_region_travels)
 }
 END_TEST
 
-START_TEST(test_region_hugepage_flag_aligned)
-{
-	struct sshm_region *r;
-	void *p;
-
-	ck_assert_int_eq(sshm_region_new(4 * MiB + 4096, SSHM_REGION_HUGEPAGE, &r), 0);
-	ck_assert_int_eq(sshm_region_map(r, &p), 0);
-	ck_assert_uint_eq((uintptr_t)p % (2 * MiB), 0);
-	memset(p, 1, 4 * MiB + 4096);
-	ck_assert_int_eq(sshm_region_seal(r), 0);
-	sshm_region_unref(r);
-}
-END_TEST
-
-START_TEST(test_policy_prefault_populates_view)
-{
-	const uint64_t size = 1 * MiB;
-	struct sshm_policy pol;
-	struct sshm_channel *a, *b;
-	struct sshm_region *r;
-	struct sshm_view *v;
-	void *p;
-	int maps;
-	unsigned long reserves;
-
-	memset(&pol, 0, sizeof(pol));
-	pol.flags = SSHM_POLICY_PREFAULT;
-	ck_assert_int_eq(sshm_channel_pair(0, &a, &b), 0);
-	ck_assert_int_eq(sshm_region_new(size, 0, &r), 0);
-	ck_assert_int_eq(sshm_region_map(r, &p), 0);
-	memset(p, 3, size);
-	ck_assert_int_eq(sshm_region_seal(r), 0);
-	ck_assert_int_eq(sshm_channel_send(a, r, NULL, 0), 0);
-	maps = test_map_count();
-	reserves = test_reserved_bytes();
-	ck_assert_int_eq(sshm_channel_recv(b, &pol, &v), 0);
-	ck_assert_uint_eq(mapped_pages(sshm_view_data(v)), size / page_size());
-	sshm_view_unref(v);
-	/* Without the flag the view starts with nothing mapped. */
-	ck_assert_int_eq(sshm_channel_send(a, r, NULL, 0), 0);
-	ck_assert_int_eq(sshm_channel_recv(b, NULL, &v), 0);
-	ck_assert_uint_lt(mapped_pages(sshm_view_data(v)), size / page_size());
-	sshm_view_unref(v);
-	/* Nothing of the view stays mapped, and aligning gave back its slack. */
-	ck_assert_int_eq(test_map_count(), maps);
-	ck_assert_uint_eq(test_reserved_bytes(), reserves);
-	ck_assert_int_eq(sshm_channel_drain(a), 0);
-	sshm_region_unref(r);
-	sshm_channel_unref(a);
-	sshm_channel_unref(b);
-}
-END_TEST
-
-/* A view of 2 MiB and more is aligned and advised before it is populated:
- * MAP_POPULATE alone would fault it in before the advice (small pages under
- * THP "advise").  Whatever the THP mode, every page must be mapped. */
-START_TEST(test_policy_prefault_large_view)
-{
-	const uint64_t size = 4 * MiB;
-	struct sshm_policy pol;
-	struct sshm_channel *a, *b;
-	struct sshm_region *r;
-	struct sshm_view *v;
-	void *p;
-
-	memset(&pol, 0, sizeof(pol));
-	pol.flags = SSHM_POLICY_PREFAULT;
-	ck_assert_int_eq(sshm_channel_pair(0, &a, &b), 0);
-	ck_assert_int_eq(sshm_region_new(size, 0, &r), 0);
-	ck_assert_int_eq(sshm_region_map(r, &p), 0);
-	memset(p, 9, size);
-	ck_assert_int_eq(sshm_region_seal(r), 0);
-	ck_assert_int_eq(sshm_channel_send(a, r, NULL, 0), 0);
-	ck_assert_int_eq(sshm_channel_recv(b, &pol, &v), 0);
-	ck_assert_uint_eq((uintptr_t)sshm_view_data(v) % (2 * MiB), 0);
-	ck_assert_uint_eq(mapped_pages(sshm_view_data(v)), size / page_size());
-	sshm_view_unref(v);
-	ck_assert_int_eq(sshm_channel_drain(a), 0);
-	sshm_region_unref(r);
-	sshm_channel_unref(a);
-	sshm_channel_unref(b);
-}
-END_TEST
-
-START_TEST(test_channel_inline_max)
-{
-	static char buf[2000];
-	struct sshm_channel *a, *b;
-	struct sshm_view *v;
-
-	ck_assert_int_eq(sshm_channel_pair(0, &a, &b), 0);
-	ck_assert_int_eq(sshm_channel_set_inline_max(a, SSHM_INLINE_MAX + 1), -EINVAL);
-	ck_assert_int_eq(sshm_channel_set_inline_max(NULL, 0), -EINVAL);
-	ck_assert_int_eq(sshm_channel_set_inline_max(a, 1000), 0);
-
-	ck_assert_int_eq(sshm_channel_send_bytes(a, buf, 1000, NULL, 0), 0);
-	ck_assert_int_eq(sshm_channel_recv(b, NULL, &v), 0);
-	ck_assert_int_eq(sshm_view_is_region(v), 0);
-	sshm_view_unref(v);
-
-	ck_assert_int_eq(sshm_channel_send_bytes(a, buf, 1001, NULL, 0), 0);
-	ck_assert_int_eq(sshm_channel_recv(b, NULL, &v), 0);
-	ck_assert_int_eq(sshm_view_is_region(v), 1);
-	ck_assert_uint_eq(sshm_view_size(v), 1001);
-	sshm_view_unref(v);
-
-	/* 0: every non-empty payload as a region; an empty one stays inline. */
-	ck_assert_int_eq(sshm_channel_set_inline_max(a, 0), 0);
-	ck_assert_int_eq(sshm_channel_send_bytes(a, buf, 1, NULL, 0), 0);
-	ck_assert_int_eq(sshm_channel_recv(b, NULL, &v), 0);
-	ck_assert_int_eq(sshm_view_is_region(v), 1);
-	sshm_view_unref(v);
-	ck_assert_int_eq(sshm_channel_send_bytes(a, buf, 0, NULL, 0), 0);
-	ck_assert_int_eq(sshm_channel_recv(b, NULL, &v), 0);
-	ck_assert_int_eq(sshm_view_is_region(v), 0);
-	sshm_view_unref(v);
-
-	ck_assert_int_eq(sshm_channel_drain(a), 0);
-	sshm_channel_unref(a);
-	sshm_channel_unref(b);
-}
-END_TEST
-
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("pool");
@@ -341,18 +182,6 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_pool_region_travels);
 	suite_add_tcase(s, tc);
 
-	tc = test_tcase("hugepage");
-	tcase_add_test(tc, test_region_hugepage_flag_aligned);
-	suite_add_tcase(s, tc);
-
-	tc = test_tcase("prefault");
-	tcase_add_test(tc, test_policy_prefault_populates_view);
-	tcase_add_test(tc, test_policy_prefault_large_view);
-	suite_add_tcase(s, tc);
-
-	tc = test_tcase("inline");
-	tcase_add_test(tc, test_channel_inline_max);
-	suite_add_tcase(s, tc);
 	return s;
 }
 

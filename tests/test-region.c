@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test-region - the producer's region: creation, reference counting, the
- * writable mapping, pwrite bounds, and sealing (exact seals, all or nothing,
- * irreversible, and what the kernel refuses on the fd afterwards).
+ * writable mapping, pwrite bounds, sealing (exact seals, all or nothing,
+ * irreversible, and what the kernel refuses on the fd afterwards), and the
+ * huge-page aligned mapping of SSHM_REGION_HUGEPAGE.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +20,7 @@
 
 
 #define SIZE 8192u
+#define MiB (1024u * 1024u)
 
 /* A pointer value sshm_* must not store on failure. */
 #define BOGUS_REGION ((struct sshm_region *)(uintptr_t)0x5a5a5a5a)
@@ -556,6 +558,22 @@ START_TEST(test_region_sealed_fd_verifies)
 }
 END_TEST
 
+/* ------------------------------------------------------------ hugepage */
+
+START_TEST(test_region_hugepage_flag_aligned)
+{
+	struct sshm_region *r;
+	void *p;
+
+	ck_assert_int_eq(sshm_region_new(4 * MiB + 4096, SSHM_REGION_HUGEPAGE, &r), 0);
+	ck_assert_int_eq(sshm_region_map(r, &p), 0);
+	ck_assert_uint_eq((uintptr_t)p % (2 * MiB), 0);
+	memset(p, 1, 4 * MiB + 4096);
+	ck_assert_int_eq(sshm_region_seal(r), 0);
+	sshm_region_unref(r);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("region");
@@ -602,6 +620,10 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_region_seal_busy_then_map);
 	tcase_add_test(tc, test_region_sealed_fd_immutable);
 	tcase_add_test(tc, test_region_sealed_fd_verifies);
+	suite_add_tcase(s, tc);
+
+	tc = test_tcase("hugepage");
+	tcase_add_test(tc, test_region_hugepage_flag_aligned);
 	suite_add_tcase(s, tc);
 
 	return s;

@@ -4,7 +4,9 @@
  * pipes, sockets, directories, devices, ttys, FIFOs, O_PATH, files on disk
  * and on /dev/shm, memfds with missing or wrong seals, wrong sizes, sparse
  * and hugetlb memfds, and bad policies.  The verifier must never read, must
- * not close the fd, and writes ret_seals on success only.
+ * not close the fd, and writes ret_seals on success only.  Also the view's
+ * mapping that follows a verdict (lib/verify.c): SSHM_POLICY_PREFAULT maps
+ * every page.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -796,6 +798,82 @@ START_TEST(test_verify_hugetlb_unsealed)
 }
 END_TEST
 
+/* ------------------------------------------------------------ prefault */
+
+/*
+ * SSHM_POLICY_PREFAULT: the view is mapped (lib/verify.c) with every page
+ * in place, so that reading it takes no fault.
+ */
+START_TEST(test_verify_prefault_populates_view)
+{
+	const uint64_t size = 1 * MIB;
+	struct sshm_policy pol;
+	struct sshm_channel *a, *b;
+	struct sshm_region *r;
+	struct sshm_view *v;
+	void *p;
+	int maps;
+	unsigned long reserves;
+
+	memset(&pol, 0, sizeof(pol));
+	pol.flags = SSHM_POLICY_PREFAULT;
+	ck_assert_int_eq(sshm_channel_pair(0, &a, &b), 0);
+	ck_assert_int_eq(sshm_region_new(size, 0, &r), 0);
+	ck_assert_int_eq(sshm_region_map(r, &p), 0);
+	memset(p, 3, size);
+	ck_assert_int_eq(sshm_region_seal(r), 0);
+	ck_assert_int_eq(sshm_channel_send(a, r, NULL, 0), 0);
+	maps = test_map_count();
+	reserves = test_reserved_bytes();
+	ck_assert_int_eq(sshm_channel_recv(b, &pol, &v), 0);
+	ck_assert_uint_eq(test_mapped_pages(sshm_view_data(v)), size / test_page_size());
+	sshm_view_unref(v);
+	/* Without the flag the view starts with nothing mapped. */
+	ck_assert_int_eq(sshm_channel_send(a, r, NULL, 0), 0);
+	ck_assert_int_eq(sshm_channel_recv(b, NULL, &v), 0);
+	ck_assert_uint_lt(test_mapped_pages(sshm_view_data(v)), size / test_page_size());
+	sshm_view_unref(v);
+	/* Nothing of the view stays mapped, and aligning gave back its slack. */
+	ck_assert_int_eq(test_map_count(), maps);
+	ck_assert_uint_eq(test_reserved_bytes(), reserves);
+	ck_assert_int_eq(sshm_channel_drain(a), 0);
+	sshm_region_unref(r);
+	sshm_channel_unref(a);
+	sshm_channel_unref(b);
+}
+END_TEST
+
+/* A view of 2 MiB and more is aligned and advised before it is populated:
+ * MAP_POPULATE alone would fault it in before the advice (small pages under
+ * THP "advise").  Whatever the THP mode, every page must be mapped. */
+START_TEST(test_verify_prefault_large_view)
+{
+	const uint64_t size = 4 * MIB;
+	struct sshm_policy pol;
+	struct sshm_channel *a, *b;
+	struct sshm_region *r;
+	struct sshm_view *v;
+	void *p;
+
+	memset(&pol, 0, sizeof(pol));
+	pol.flags = SSHM_POLICY_PREFAULT;
+	ck_assert_int_eq(sshm_channel_pair(0, &a, &b), 0);
+	ck_assert_int_eq(sshm_region_new(size, 0, &r), 0);
+	ck_assert_int_eq(sshm_region_map(r, &p), 0);
+	memset(p, 9, size);
+	ck_assert_int_eq(sshm_region_seal(r), 0);
+	ck_assert_int_eq(sshm_channel_send(a, r, NULL, 0), 0);
+	ck_assert_int_eq(sshm_channel_recv(b, &pol, &v), 0);
+	ck_assert_uint_eq((uintptr_t)sshm_view_data(v) % (2 * MIB), 0);
+	ck_assert_uint_eq(test_mapped_pages(sshm_view_data(v)), size / test_page_size());
+	sshm_view_unref(v);
+	ck_assert_int_eq(sshm_channel_drain(a), 0);
+	sshm_region_unref(r);
+	sshm_channel_unref(a);
+	sshm_channel_unref(b);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
 	Suite *s = suite_create("verify");
@@ -858,6 +936,11 @@ static Suite *make_suite(void)
 	test_add_if(tc, test_verify_hugetlb_default, huge);
 	test_add_if(tc, test_verify_hugetlb_allowed_sparse, huge);
 	test_add_if(tc, test_verify_hugetlb_unsealed, huge);
+	suite_add_tcase(s, tc);
+
+	tc = test_tcase("prefault");
+	tcase_add_test(tc, test_verify_prefault_populates_view);
+	tcase_add_test(tc, test_verify_prefault_large_view);
 	suite_add_tcase(s, tc);
 
 	return s;

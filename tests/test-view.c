@@ -75,11 +75,6 @@ static void fixture_close(struct fixture *f)
 	f->cons = sshm_channel_unref(f->cons);
 }
 
-static uintptr_t page_size(void)
-{
-	return (uintptr_t)sysconf(_SC_PAGESIZE);
-}
-
 /*
  * Does this kernel let a write-sealed memfd be mapped MAP_SHARED read-only
  * (6.7, fixed again in 6.12.9/6.13)?  If so the library must use it; else
@@ -175,10 +170,10 @@ START_TEST(test_view_mprotect_write_denied)
 
 	fixture_open(&f, 4 * 4096, 2);
 	v = fixture_send_recv(&f, NULL, 0);
-	base = (uintptr_t)sshm_view_data(v) & ~(page_size() - 1);
+	base = (uintptr_t)sshm_view_data(v) & ~(test_page_size() - 1);
 
 	errno = 0;
-	r = mprotect((void *)base, page_size(), PROT_READ | PROT_WRITE);
+	r = mprotect((void *)base, test_page_size(), PROT_READ | PROT_WRITE);
 	ck_assert_msg(r == -1 && errno == EACCES,
 		      "mprotect(PROT_WRITE) on the view: %d (%s), expected EACCES", r,
 		      strerror(errno));

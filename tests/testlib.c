@@ -72,6 +72,35 @@ unsigned long test_reserved_bytes(void)
 	return total;
 }
 
+size_t test_page_size(void)
+{
+	return (size_t)sysconf(_SC_PAGESIZE);
+}
+
+size_t test_mapped_pages(const void *p)
+{
+	FILE *f = fopen("/proc/self/smaps", "re");
+	char line[512];
+	unsigned long lo, hi, kb;
+	int in = 0;
+	size_t res = (size_t)-1;
+
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+			in = (uintptr_t)p >= lo && (uintptr_t)p < hi;
+			continue;
+		}
+		if (in && sscanf(line, "Rss: %lu kB", &kb) == 1) {
+			res = kb * 1024 / test_page_size();
+			break;
+		}
+	}
+	fclose(f);
+	ck_assert_msg(res != (size_t)-1, "no mapping at %p in /proc/self/smaps", p);
+	return res;
+}
+
 static int fds_before;
 
 static void fd_setup(void)

@@ -35,6 +35,14 @@ int test_map_count(void);
 /* Bytes of anonymous PROT_NONE reservations: what an aligned mapping must
  * give back. */
 unsigned long test_reserved_bytes(void);
+size_t test_page_size(void);
+/*
+ * Pages of the mapping at @p that have page table entries (its "Rss" in
+ * /proc/self/smaps): what a fault-free fill or read needs.  mincore(2) would
+ * not do: for a shared file mapping it reports the page cache, not the
+ * mapping.
+ */
+size_t test_mapped_pages(const void *p);
 
 TCase *test_tcase(const char *name);
 
