@@ -104,7 +104,9 @@ static void expect_verify_at(int fd, uint64_t size, const struct sshm_policy *po
 			      (unsigned int)real);
 	}
 	/* Same verdict without ret_seals. */
-	ck_assert_int_eq(sshm_fd_verify(fd, size, policy, NULL), want);
+	r = sshm_fd_verify(fd, size, policy, NULL);
+	ck_assert_msg(r == want, "line %d: without ret_seals: %d (%s), want %d (%s)", line, r,
+		      sshm_strerror(r), want, sshm_strerror(want));
 }
 #define expect_verify(fd, size, policy, want) \
 	expect_verify_at((fd), (size), (policy), (want), __LINE__)
@@ -475,15 +477,15 @@ START_TEST(test_verify_ret_seals)
 	unsigned int seals = SENTINEL_SEALS;
 	int real = fcntl(fd, F_GET_SEALS);
 
-	ck_assert_int_eq(sshm_fd_verify(fd, PAGE, NULL, &seals), 0);
+	assert_ok(sshm_fd_verify(fd, PAGE, NULL, &seals));
 	ck_assert_uint_eq(seals, (unsigned int)real);
 	ck_assert_uint_eq(seals & SSHM_SEALS_APPLIED, SSHM_SEALS_APPLIED);
 	seals = SENTINEL_SEALS;
-	ck_assert_int_eq(sshm_fd_verify(bad, PAGE, NULL, &seals), -SSHM_ESEALS);
+	assert_err(sshm_fd_verify(bad, PAGE, NULL, &seals), -SSHM_ESEALS);
 	ck_assert_uint_eq(seals, SENTINEL_SEALS);
-	ck_assert_int_eq(sshm_fd_verify(fd, PAGE + 1, NULL, &seals), -SSHM_ESIZE);
+	assert_err(sshm_fd_verify(fd, PAGE + 1, NULL, &seals), -SSHM_ESIZE);
 	ck_assert_uint_eq(seals, SENTINEL_SEALS);
-	ck_assert_int_eq(sshm_fd_verify(fd, PAGE, NULL, NULL), 0);
+	assert_ok(sshm_fd_verify(fd, PAGE, NULL, NULL));
 	xclose(fd);
 	xclose(bad);
 }
@@ -650,13 +652,13 @@ START_TEST(test_verify_bad_fd)
 {
 	int fd;
 
-	ck_assert_int_eq(sshm_fd_verify(-1, PAGE, NULL, NULL), -EBADF);
-	ck_assert_int_eq(sshm_fd_verify(INT_MIN, PAGE, NULL, NULL), -EBADF);
+	assert_err(sshm_fd_verify(-1, PAGE, NULL, NULL), -EBADF);
+	assert_err(sshm_fd_verify(INT_MIN, PAGE, NULL, NULL), -EBADF);
 	/* A number that is not open (any more). */
 	fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	ck_assert_int_ge(fd, 0);
 	xclose(fd);
-	ck_assert_int_eq(sshm_fd_verify(fd, PAGE, NULL, NULL), -EBADF);
+	assert_err(sshm_fd_verify(fd, PAGE, NULL, NULL), -EBADF);
 }
 END_TEST
 
@@ -817,26 +819,26 @@ START_TEST(test_verify_prefault_populates_view)
 
 	memset(&pol, 0, sizeof(pol));
 	pol.flags = SSHM_POLICY_PREFAULT;
-	ck_assert_int_eq(sshm_channel_pair(0, &a, &b), 0);
-	ck_assert_int_eq(sshm_region_new(size, 0, &r), 0);
-	ck_assert_int_eq(sshm_region_map(r, &p), 0);
+	assert_ok(sshm_channel_pair(0, &a, &b));
+	assert_ok(sshm_region_new(size, 0, &r));
+	assert_ok(sshm_region_map(r, &p));
 	memset(p, 3, size);
-	ck_assert_int_eq(sshm_region_seal(r), 0);
-	ck_assert_int_eq(sshm_channel_send(a, r, NULL, 0), 0);
+	assert_ok(sshm_region_seal(r));
+	assert_ok(sshm_channel_send(a, r, NULL, 0));
 	maps = test_map_count();
 	reserves = test_reserved_bytes();
-	ck_assert_int_eq(sshm_channel_recv(b, &pol, &v), 0);
+	assert_ok(sshm_channel_recv(b, &pol, &v));
 	ck_assert_uint_eq(test_mapped_pages(sshm_view_data(v)), size / test_page_size());
 	sshm_view_unref(v);
 	/* Without the flag the view starts with nothing mapped. */
-	ck_assert_int_eq(sshm_channel_send(a, r, NULL, 0), 0);
-	ck_assert_int_eq(sshm_channel_recv(b, NULL, &v), 0);
+	assert_ok(sshm_channel_send(a, r, NULL, 0));
+	assert_ok(sshm_channel_recv(b, NULL, &v));
 	ck_assert_uint_lt(test_mapped_pages(sshm_view_data(v)), size / test_page_size());
 	sshm_view_unref(v);
 	/* Nothing of the view stays mapped, and aligning gave back its slack. */
 	ck_assert_int_eq(test_map_count(), maps);
 	ck_assert_uint_eq(test_reserved_bytes(), reserves);
-	ck_assert_int_eq(sshm_channel_drain(a), 0);
+	assert_ok(sshm_channel_drain(a));
 	sshm_region_unref(r);
 	sshm_channel_unref(a);
 	sshm_channel_unref(b);
@@ -857,17 +859,17 @@ START_TEST(test_verify_prefault_large_view)
 
 	memset(&pol, 0, sizeof(pol));
 	pol.flags = SSHM_POLICY_PREFAULT;
-	ck_assert_int_eq(sshm_channel_pair(0, &a, &b), 0);
-	ck_assert_int_eq(sshm_region_new(size, 0, &r), 0);
-	ck_assert_int_eq(sshm_region_map(r, &p), 0);
+	assert_ok(sshm_channel_pair(0, &a, &b));
+	assert_ok(sshm_region_new(size, 0, &r));
+	assert_ok(sshm_region_map(r, &p));
 	memset(p, 9, size);
-	ck_assert_int_eq(sshm_region_seal(r), 0);
-	ck_assert_int_eq(sshm_channel_send(a, r, NULL, 0), 0);
-	ck_assert_int_eq(sshm_channel_recv(b, &pol, &v), 0);
+	assert_ok(sshm_region_seal(r));
+	assert_ok(sshm_channel_send(a, r, NULL, 0));
+	assert_ok(sshm_channel_recv(b, &pol, &v));
 	ck_assert_uint_eq((uintptr_t)sshm_view_data(v) % (2 * MIB), 0);
 	ck_assert_uint_eq(test_mapped_pages(sshm_view_data(v)), size / test_page_size());
 	sshm_view_unref(v);
-	ck_assert_int_eq(sshm_channel_drain(a), 0);
+	assert_ok(sshm_channel_drain(a));
 	sshm_region_unref(r);
 	sshm_channel_unref(a);
 	sshm_channel_unref(b);

@@ -86,7 +86,11 @@ const char *test_need_verified_passpidfd(void);
 
 /* ------------------------------------------------------------ assertions */
 
-/* On failure: the call, and the codes as numbers and in words. */
+/*
+ * assert_ok() for a library call that must succeed (>= 0), assert_err() for
+ * one that must fail with exactly @err.  On failure: the call, and the codes
+ * as numbers and in words.
+ */
 #define assert_ok(expr)                                                      \
 	do {                                                                 \
 		int r_ = (expr);                                             \
@@ -100,6 +104,17 @@ const char *test_need_verified_passpidfd(void);
 		ck_assert_msg(r_ == e_, "%s: expected %d (%s), got %d (%s)", \
 			      #expr, e_, sshm_strerror(e_), r_,              \
 			      sshm_strerror(r_));                            \
+	} while (0)
+
+/*
+ * A call whose result is a count (sshm_pool_fill(), sshm_channel_flush())
+ * must return exactly @want; a negative result is shown in words.
+ */
+#define assert_ret(expr, want)                                               \
+	do {                                                                 \
+		int r_ = (expr), e_ = (want);                                \
+		ck_assert_msg(r_ == e_, "%s: expected %d, got %d (%s)", #expr, \
+			      e_, r_, r_ < 0 ? sshm_strerror(r_) : "a count"); \
 	} while (0)
 
 #define assert_verdict(id, want)                                             \
