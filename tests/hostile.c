@@ -229,3 +229,15 @@ int have_noexec_seal(void)
 	return 1;
 }
 
+int hostile_run(Suite *s)
+{
+	/* stderr: unbuffered, so Check's forks do not print it again. */
+	fprintf(stderr,
+		"kernel features: kcmp=%s pidfd=%s verified=%s SO_PASSPIDFD=%s "
+		"MFD_NOEXEC_SEAL=%s MFD_HUGETLB=%s valgrind=%s\n",
+		test_need_kcmp() ? "no" : "yes", test_need_pidfd() ? "no" : "yes",
+		test_need_verified() ? "no" : "yes", test_need_passpidfd() ? "no" : "yes",
+		have_noexec_seal() ? "yes" : "no", test_need_hugetlb() ? "no" : "yes",
+		test_under_valgrind() ? "yes" : "no");
+	return test_run(s);
+}

@@ -84,4 +84,11 @@ int is_framing(int r);
 /* memfd_create(2) knows MFD_NOEXEC_SEAL (Linux >= 6.3). */
 int have_noexec_seal(void);
 
+/*
+ * Prints (once, before the tests) which kernel features this run has, so
+ * that the skips read in context; then test_run().  Information only: it
+ * is not a test and counts as none.
+ */
+int hostile_run(Suite *s);
+
 #endif

@@ -288,5 +288,5 @@ static Suite *hostile_fds_suite(void)
 
 int main(void)
 {
-	return test_run(hostile_fds_suite());
+	return hostile_run(hostile_fds_suite());
 }

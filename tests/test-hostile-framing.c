@@ -759,5 +759,5 @@ static Suite *hostile_framing_suite(void)
 
 int main(void)
 {
-	return test_run(hostile_framing_suite());
+	return hostile_run(hostile_framing_suite());
 }

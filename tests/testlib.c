@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "macro.h"
@@ -170,6 +172,33 @@ void test_wait(pid_t pid, int status)
 	ck_assert_msg(WIFEXITED(st), "child %d died by signal %d", (int)pid,
 		      WIFSIGNALED(st) ? WTERMSIG(st) : 0);
 	ck_assert_int_eq(WEXITSTATUS(st), status);
+}
+
+void test_sigpipe_hold(sigset_t *old)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	sigprocmask(SIG_BLOCK, &set, old);
+}
+
+int test_sigpipe_raised(const sigset_t *old)
+{
+	static const struct timespec now = { 0, 0 };
+	sigset_t pending, set;
+	int raised;
+
+	sigemptyset(&pending);
+	sigpending(&pending);
+	raised = sigismember(&pending, SIGPIPE) == 1;
+	if (raised) {
+		sigemptyset(&set);
+		sigaddset(&set, SIGPIPE);
+		sigtimedwait(&set, NULL, &now);
+	}
+	sigprocmask(SIG_SETMASK, old, NULL);
+	return raised;
 }
 
 const char *test_need_kcmp(void)

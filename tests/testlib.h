@@ -18,6 +18,7 @@
 #define SSHM_TESTLIB_H
 
 #include <check.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -66,6 +67,17 @@ int test_run(Suite *s);
  */
 pid_t test_fork(int (*fn)(void *), void *arg);
 void test_wait(pid_t pid, int status);
+
+/*
+ * No SIGPIPE may come out of a library call.  test_sigpipe_hold() blocks
+ * SIGPIPE (saving the mask in @old) so that one raised meanwhile stays
+ * pending, whatever disposition the runner inherited: an ignored SIGPIPE
+ * would hide it, a default one would kill the runner.
+ * test_sigpipe_raised() says whether one is pending, takes it, and
+ * restores @old.  No ck_assert: also used in forked children.
+ */
+void test_sigpipe_hold(sigset_t *old);
+int test_sigpipe_raised(const sigset_t *old);
 
 /* 1 when running under valgrind (its preload library is in LD_PRELOAD). */
 int test_under_valgrind(void);
