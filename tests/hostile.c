@@ -111,6 +111,19 @@ void atk_open(struct atk *a)
 	atk_open_flags(a, 0);
 }
 
+void atk_open_limits(struct atk *a, uint32_t inline_max, uint64_t max_size,
+		     uint32_t meta_max)
+{
+	uint8_t b[32];
+	size_t n = raw_hello(b, 64, max_size);
+
+	raw_put32(b + 12, inline_max);
+	raw_put32(b + 24, meta_max);
+	atk_open_nohello(a, 0);
+	ck_assert_int_eq(raw_send(a->raw, b, n, -1), 0);
+	atk_read_hello(a);
+}
+
 void atk_close(struct atk *a)
 {
 	sshm_channel_unref(a->ch);

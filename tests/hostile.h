@@ -50,6 +50,9 @@ void atk_read_hello(struct atk *a);
 /* Both HELLOs exchanged (the attacker's announces a window of 64). */
 void atk_open_flags(struct atk *a, unsigned int flags);
 void atk_open(struct atk *a);
+/* The same, the attacker's HELLO announcing these limits (window 64). */
+void atk_open_limits(struct atk *a, uint32_t inline_max, uint64_t max_size,
+		     uint32_t meta_max);
 void atk_close(struct atk *a);
 /* A REGION without metadata passing @fd; 0 or -1. */
 int atk_region(struct atk *a, uint64_t id, uint64_t size, int32_t announced, int fd);

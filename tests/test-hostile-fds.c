@@ -3,10 +3,11 @@
  * test-hostile-fds - rows 7 and 12 of the threat matrix in
  * doc/threat-model.md: the attacker passes an fd that is not a memfd (pipe,
  * FIFO, eventfd, secretmem, socket, tty, directory, /dev/null, files on
- * disk and on /dev/shm, O_PATH, a write-only reopening of a sealed memfd)
- * or a socket end of the channel itself.  Each is rejected with its own
- * code without a read, poll or ioctl, closed at once, never mapped,
- * released, and the channel goes on.  The harness is hostile.h.
+ * disk, on /dev/shm, on procfs and sysfs, a pidfd, O_PATH, a write-only
+ * reopening of a sealed memfd) or a socket end of the channel itself.
+ * Each is rejected with its own code without a read, poll or ioctl, closed
+ * at once, never mapped, released, and the channel goes on.  The harness
+ * is hostile.h.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -218,6 +219,76 @@ START_TEST(test_hostile_row07_write_only_memfd)
 }
 END_TEST
 
+START_TEST(test_hostile_row07_pidfd)
+{
+	/* A pidfd: an anonymous inode or a pidfs file, depending on the
+	 * kernel; polling it would wait for a process to exit. */
+	int fd = (int)syscall(SYS_pidfd_open, getpid(), 0);
+	struct stat st;
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	fd_case(fd, 4096, S_ISREG(st.st_mode) ? -SSHM_ENOTMEMFD : -SSHM_ENOTREG);
+}
+END_TEST
+
+START_TEST(test_hostile_row07_procfs_file)
+{
+	/* Regular files of pseudo filesystems, st_size 0: procfs and nsfs. */
+	static const char *const paths[] = { "/proc/self/status", "/proc/self/ns/net" };
+	size_t i;
+
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		int fd = open(paths[i], O_RDONLY | O_CLOEXEC);
+
+		ck_assert_msg(fd >= 0, "%s: %s", paths[i], strerror(errno));
+		fd_case(fd, 4096, -SSHM_ENOTMEMFD);
+	}
+}
+END_TEST
+
+/* A sysfs attribute: a regular file whose st_size (4096) is what an
+ * attacker would announce. */
+static const char *const sysfs_files[] = {
+	"/sys/kernel/uevent_seqnum",
+	"/sys/kernel/mm/transparent_hugepage/enabled",
+};
+
+static int sysfs_open(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(sysfs_files) / sizeof(sysfs_files[0]); i++) {
+		int fd = open(sysfs_files[i], O_RDONLY | O_CLOEXEC);
+
+		if (fd >= 0)
+			return fd;
+	}
+	return -1;
+}
+
+static const char *need_sysfs(void)
+{
+	int fd = sysfs_open();
+
+	if (fd < 0)
+		return "no readable sysfs attribute (/sys not mounted?)";
+	close(fd);
+	return NULL;
+}
+
+START_TEST(test_hostile_row07_sysfs_file)
+{
+	int fd = sysfs_open();
+	struct stat st;
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	ck_assert(S_ISREG(st.st_mode));
+	fd_case(fd, (uint64_t)st.st_size, -SSHM_ENOTMEMFD);
+}
+END_TEST
+
 /* ------------------------------------------------------------ row 12 */
 
 START_TEST(test_hostile_row12_own_socket_end)
@@ -276,6 +347,9 @@ static Suite *hostile_fds_suite(void)
 	test_add_if(tc, test_hostile_row07_dev_shm_file, NULL);
 	test_add_if(tc, test_hostile_row07_opath_memfd, NULL);
 	test_add_if(tc, test_hostile_row07_write_only_memfd, NULL);
+	test_add_if(tc, test_hostile_row07_pidfd, test_need_pidfd());
+	test_add_if(tc, test_hostile_row07_procfs_file, NULL);
+	test_add_if(tc, test_hostile_row07_sysfs_file, need_sysfs());
 	suite_add_tcase(s, tc);
 
 	tc = test_tcase("row12_own_socket");

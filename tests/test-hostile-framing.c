@@ -3,10 +3,12 @@
  * test-hostile-framing - rows 10, 11 and 14 of the threat matrix in
  * doc/threat-model.md: control messages (two fds, two SCM_RIGHTS, more fds
  * than fit, none where one is due, one where none is), packet lengths
- * (zero, one byte past the largest, the largest), and headers (no HELLO
- * first, a second HELLO, every malformed field, a RELEASE of nothing, a
- * seeded fuzzer).  A framing violation closes every fd that arrived, maps
- * nothing, and breaks the channel for good.  The harness is hostile.h.
+ * (zero, one byte past the largest, the largest, and the limits the peer
+ * announced, which the library keeps to), and headers (the library's own
+ * HELLO, no HELLO first, a second HELLO, every malformed field, a RELEASE
+ * of nothing, a seeded fuzzer).  A framing violation closes every fd that
+ * arrived, maps nothing, and breaks the channel for good.  The harness is
+ * hostile.h.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -312,6 +314,81 @@ START_TEST(test_hostile_row11_oversized)
 }
 END_TEST
 
+/* A REGION from the library: its length, with its one fd's bytes checked
+ * against pattern @seed over @size (and the fd closed). */
+static ssize_t take_region_checked(struct atk *a, uint64_t size, unsigned int seed)
+{
+	static uint8_t got[65536 + 1];
+	int fds[4], nfds, i;
+	ssize_t n = raw_recv_fds(a->raw, pkt, sizeof(pkt), fds, &nfds, 5000);
+
+	ck_assert_int_ge(n, 32);
+	ck_assert_uint_eq(pkt[5], RAW_REGION);
+	ck_assert_int_eq(nfds, 1);
+	ck_assert_uint_eq(raw_get64(pkt + 16), size);
+	ck_assert_uint_le(size, sizeof(got));
+	ck_assert_int_eq(pread(fds[0], got, (size_t)size, 0), (ssize_t)size);
+	ck_assert_int_lt(test_pattern_check(got, size, seed), 0);
+	ck_assert_uint_eq((unsigned int)fcntl(fds[0], F_GET_SEALS) & SSHM_SEALS_APPLIED,
+			  SSHM_SEALS_APPLIED);
+	for (i = 0; i < nfds; i++)
+		close(fds[i]);
+	return n;
+}
+
+START_TEST(test_hostile_row11_peer_inline_max)
+{
+	/* A peer that takes INLINE payloads of 100 bytes at most never gets a
+	 * larger one, whatever this side's own threshold: 100 bytes go
+	 * inline, 101 as a sealed region. */
+	static uint8_t data[101];
+	struct atk a;
+	ssize_t n;
+
+	test_pattern_fill(data, sizeof(data), 11);
+	atk_open_limits(&a, 100, 0, 4096);
+	assert_ok(sshm_channel_set_inline_max(a.ch, SSHM_INLINE_MAX));
+	assert_ok(sshm_channel_send_bytes(a.ch, data, 100, NULL, 0));
+	n = raw_recv(a.raw, pkt, sizeof(pkt), 5000);
+	ck_assert_int_eq(n, 16 + 100);
+	ck_assert_uint_eq(pkt[5], RAW_INLINE);
+	ck_assert_uint_eq(raw_get32(pkt + 12), 100);
+	ck_assert_int_lt(test_pattern_check(pkt + 16, 100, 11), 0);
+	assert_ok(sshm_channel_send_bytes(a.ch, data, 101, NULL, 0));
+	ck_assert_int_eq(take_region_checked(&a, 101, 11), 32);
+	ck_assert_uint_eq(sshm_channel_inflight(a.ch), 1);
+	atk_close(&a);
+}
+END_TEST
+
+START_TEST(test_hostile_row11_peer_meta_max)
+{
+	/* A peer that takes 16 bytes of metadata at most: 17 are refused
+	 * with -EMSGSIZE before anything is sent, 16 go through. */
+	static const uint8_t meta[17] = "0123456789abcdef";
+	struct sshm_region *r = test_region_pattern_checked(4096, 12);
+	struct atk a;
+	ssize_t n;
+
+	atk_open_limits(&a, 65536, 0, 16);
+	assert_err(sshm_channel_send(a.ch, r, meta, 17), -EMSGSIZE);
+	assert_err(sshm_channel_send_bytes(a.ch, "x", 1, meta, 17), -EMSGSIZE);
+	ck_assert_uint_eq(sshm_channel_inflight(a.ch), 0);
+	ck_assert(raw_quiet(a.raw));
+
+	assert_ok(sshm_channel_send(a.ch, r, meta, 16));
+	ck_assert_int_eq(take_region_checked(&a, 4096, 12), 32 + 16);
+	ck_assert_uint_eq(raw_get32(pkt + 28), 16);
+	ck_assert_mem_eq(pkt + 32, meta, 16);
+	assert_ok(sshm_channel_send_bytes(a.ch, "x", 1, meta, 16));
+	n = raw_recv(a.raw, pkt, sizeof(pkt), 5000);
+	ck_assert_int_eq(n, 16 + 16 + 1);
+	ck_assert_mem_eq(pkt + 16, meta, 16);
+	sshm_region_unref(r);
+	atk_close(&a);
+}
+END_TEST
+
 START_TEST(test_hostile_row11_largest_valid)
 {
 	/* The boundary: exactly 69648 bytes (INLINE, full meta and data) passes. */
@@ -330,6 +407,36 @@ START_TEST(test_hostile_row11_largest_valid)
 	ck_assert_ptr_nonnull(sshm_view_meta(v, &mlen));
 	ck_assert_uint_eq(mlen, 4096);
 	sshm_view_unref(v);
+	atk_check_usable(&a, 1);
+	atk_close(&a);
+}
+END_TEST
+
+START_TEST(test_hostile_row14_library_hello)
+{
+	/* What the library announces, read by the spec's own decoder: a
+	 * version 1 HELLO with every field what it accepts (and max_size
+	 * "not stated": the cap is each recv's policy). */
+	struct atk a;
+	uint8_t b[64];
+	ssize_t n;
+
+	atk_open_nohello(&a, 0);
+	n = raw_recv(a.raw, b, sizeof(b), 5000);
+	ck_assert_int_ge(n, 32);
+	ck_assert_uint_eq(raw_get32(b), RAW_MAGIC);
+	ck_assert_uint_eq(b[4], 1);
+	ck_assert_uint_eq(b[5], RAW_HELLO);
+	ck_assert_uint_eq(b[6], 0);
+	ck_assert_uint_eq(b[7], 0);
+	ck_assert_uint_eq(raw_get32(b + 8), SSHM_WINDOW_DEFAULT);
+	ck_assert_uint_eq(raw_get32(b + 12), SSHM_INLINE_MAX);
+	ck_assert_uint_eq(raw_get64(b + 16), 0);
+	ck_assert_uint_eq(raw_get32(b + 24), SSHM_META_MAX);
+	ck_assert_uint_eq(raw_get32(b + 28), 0);
+	/* One HELLO only, then nothing until the attacker speaks. */
+	ck_assert(raw_quiet(a.raw));
+	ck_assert_int_eq(raw_send(a.raw, b, raw_hello(b, 64, 0), -1), 0);
 	atk_check_usable(&a, 1);
 	atk_close(&a);
 }
@@ -743,9 +850,12 @@ static Suite *hostile_framing_suite(void)
 	test_add_if(tc, test_hostile_row11_zero_length_no_fd, NULL);
 	test_add_if(tc, test_hostile_row11_oversized, NULL);
 	test_add_if(tc, test_hostile_row11_largest_valid, NULL);
+	test_add_if(tc, test_hostile_row11_peer_inline_max, NULL);
+	test_add_if(tc, test_hostile_row11_peer_meta_max, NULL);
 	suite_add_tcase(s, tc);
 
 	tc = test_tcase("row14_headers");
+	test_add_if(tc, test_hostile_row14_library_hello, NULL);
 	test_add_if(tc, test_hostile_row14_no_hello_first, NULL);
 	test_add_if(tc, test_hostile_row14_duplicate_hello, NULL);
 	test_add_if(tc, test_hostile_row14_hello_longer_is_valid, NULL);

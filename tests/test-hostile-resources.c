@@ -2,8 +2,8 @@
 /*
  * test-hostile-resources - the rows of the threat matrix in
  * doc/threat-model.md about what an attacker can make the other side
- * spend: 4-6 (lying sizes, overflows, caps, sparse and hugetlb memfds whose
- * holes would fault), 13 (RLIMIT_NOFILE nearly exhausted), 15 (the peer
+ * spend: 4-6 (lying sizes, overflows, caps on both sides, sparse and hugetlb
+ * memfds whose holes would fault), 13 (RLIMIT_NOFILE nearly exhausted), 15 (the peer
  * killed mid-stream, or gone with regions in flight) and 16 (a consumer
  * that never releases or never reads, and a producer that ignores the
  * window).  The harness is hostile.h.
@@ -118,6 +118,33 @@ START_TEST(test_hostile_row04_default_cap)
 	ck_assert_int_eq(ftruncate(fd, (off_t)SSHM_DEFAULT_MAX_SIZE + 4096), 0);
 	ck_assert_int_eq(fcntl(fd, F_ADD_SEALS, SSHM_SEALS_APPLIED), 0);
 	fd_case(fd, SSHM_DEFAULT_MAX_SIZE + 4096, -SSHM_ETOOBIG);
+}
+END_TEST
+
+START_TEST(test_hostile_row04_peer_max_size)
+{
+	/* The other direction: a peer that takes regions of 8192 bytes at
+	 * most is never sent a larger one, by send or by send_bytes (whose
+	 * region made on the way must not leak: the fixture). */
+	static uint8_t data[8193];
+	struct sshm_region *fits = sealed_region(8192), *big = sealed_region(8193);
+	struct atk a;
+
+	atk_open_limits(&a, 65536, 8192, 4096);
+	assert_ok(sshm_channel_set_inline_max(a.ch, 0));
+	assert_err(sshm_channel_send(a.ch, big, NULL, 0), -SSHM_ETOOBIG);
+	assert_err(sshm_channel_send_bytes(a.ch, data, sizeof(data), NULL, 0), -SSHM_ETOOBIG);
+	ck_assert_uint_eq(sshm_channel_inflight(a.ch), 0);
+	ck_assert(raw_quiet(a.raw));
+	/* At the limit exactly: sent. */
+	assert_ok(sshm_channel_send(a.ch, fits, NULL, 0));
+	assert_ok(sshm_channel_send_bytes(a.ch, data, 8192, NULL, 0));
+	ck_assert_uint_eq(raw_take_region(a.raw, 5000), 1);
+	ck_assert_uint_eq(raw_take_region(a.raw, 5000), 2);
+	ck_assert_uint_eq(sshm_channel_inflight(a.ch), 2);
+	sshm_region_unref(fits);
+	sshm_region_unref(big);
+	atk_close(&a);
 }
 END_TEST
 
@@ -761,6 +788,7 @@ static Suite *hostile_resources_suite(void)
 	test_add_if(tc, test_hostile_row04_overflow, NULL);
 	test_add_if(tc, test_hostile_row04_above_cap, NULL);
 	test_add_if(tc, test_hostile_row04_default_cap, NULL);
+	test_add_if(tc, test_hostile_row04_peer_max_size, NULL);
 	test_add_if(tc, test_hostile_row05_sparse_tib, need_sparse_tib());
 	test_add_if(tc, test_hostile_row05_hole_hidden_by_blocks, NULL);
 	test_add_if(tc, test_hostile_row06_hugetlb, test_need_hugetlb());
