@@ -213,8 +213,9 @@ uint64_t test_rng(void);
  * tests do not share the library's encoder (lib/wire.c): they check it
  * against the spec, not against itself.  Common header: u32 magic "SSHM",
  * u8 version 1, u8 type, 2 zero bytes; then the type's fields, all
- * little-endian.  This is the hostile peer of test-identity and
- * test-hostile: it can send anything, and reads what the library sends.
+ * little-endian.  This is the hostile peer of test-identity and the
+ * test-hostile-* suites: it can send anything, and reads what the library
+ * sends.
  */
 #define RAW_MAGIC      0x4d485353u
 #define RAW_HELLO      1
