@@ -39,5 +39,5 @@ run pidfd-errno test-identity $hostile
 # Linux < 6.5: no SO_PASSPIDFD; identity looks the pid up.
 run no-passpidfd test-identity $hostile
 # Linux < 6.3: no MFD_NOEXEC_SEAL.
-run no-noexec test-region test-verify test-channel
+run no-noexec test-region test-verify test-channel test-listener
 exit $fail

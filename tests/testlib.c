@@ -399,6 +399,30 @@ void test_pair_make(unsigned int flags, struct sshm_channel **a, struct sshm_cha
 	ck_assert_ptr_ne(*a, *b);
 }
 
+void test_exchange(struct sshm_channel *x, struct sshm_channel *y)
+{
+	struct sshm_channel *from[2] = { x, y }, *to[2] = { y, x };
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		struct sshm_region *r;
+		struct sshm_view *v = NULL;
+
+		r = test_region_pattern_checked(10000 + (uint64_t)i, 30 + i);
+		assert_ok(sshm_channel_send(from[i], r, "r", 1));
+		assert_ok(sshm_channel_send_bytes(from[i], &i, sizeof(i), NULL, 0));
+		assert_ok(sshm_channel_recv(to[i], NULL, &v));
+		ck_assert_int_eq(sshm_view_is_region(v), 1);
+		test_view_check_pattern(v, 10000 + (uint64_t)i, 30 + i);
+		v = sshm_view_unref(v);
+		assert_ok(sshm_channel_recv(to[i], NULL, &v));
+		ck_assert_int_eq(sshm_view_is_region(v), 0);
+		ck_assert_mem_eq(sshm_view_data(v), &i, sizeof(i));
+		sshm_view_unref(v);
+		sshm_region_unref(r);
+	}
+}
+
 void test_view_check_pattern(const struct sshm_view *v, uint64_t size, unsigned int seed)
 {
 	int64_t bad;

@@ -190,6 +190,9 @@ const char *test_need_hugetlb(void);
 
 /* sshm_channel_pair() that must work and give two distinct channels. */
 void test_pair_make(unsigned int flags, struct sshm_channel **a, struct sshm_channel **b);
+/* Both directions, a region each way and an inline payload each way: each
+ * arrives intact and as the kind it was sent. */
+void test_exchange(struct sshm_channel *x, struct sshm_channel *y);
 
 /* Asserts that @v holds exactly @size bytes of pattern @seed. */
 void test_view_check_pattern(const struct sshm_view *v, uint64_t size, unsigned int seed);
