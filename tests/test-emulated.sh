@@ -38,6 +38,6 @@ run()
 run pidfd-errno test-identity $hostile
 # Linux < 6.5: no SO_PASSPIDFD; identity looks the pid up.
 run no-passpidfd test-identity $hostile
-# Linux < 6.3: no MFD_NOEXEC_SEAL.
-run no-noexec test-region test-verify test-channel test-listener
+# Linux < 6.3: no MFD_NOEXEC_SEAL (and row 21's fallback test runs).
+run no-noexec test-region test-verify test-channel test-listener test-hostile-identity
 exit $fail
