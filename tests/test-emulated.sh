@@ -14,6 +14,10 @@ shim="$b/tests/.libs/kernel-shim.so"
 ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
 export ASAN_OPTIONS
 
+# Every suite of the threat matrix (tests/test-hostile-*).
+hostile="test-hostile-fds test-hostile-seals test-hostile-resources test-hostile-framing
+	test-hostile-identity"
+
 fail=0
 run()
 {
@@ -31,13 +35,13 @@ run()
 }
 
 # Linux 6.5 to ~6.15: SCM_PIDFD of a reaped sender is a negative errno.
-run pidfd-errno test-identity test-hostile
+run pidfd-errno test-identity test-peer $hostile
 # Linux < 6.5: no SO_PASSPIDFD; identity looks the pid up.
-run no-passpidfd test-identity test-hostile
+run no-passpidfd test-identity test-peer $hostile
 # Linux < 6.7 (6.1 < 6.1.149, 6.12 < 6.12.9): no read-only MAP_SHARED of a
 # write-sealed memfd opened O_RDWR; views map a read-only reopen instead,
 # with every guarantee of a shared read-only mapping.
-run mmap-eperm test-view test-hostile test-verify
-# Linux < 6.3: no MFD_NOEXEC_SEAL.
-run no-noexec test-region test-verify test-channel
+run mmap-eperm test-view test-verify $hostile
+# Linux < 6.3: no MFD_NOEXEC_SEAL (and row 21's fallback test runs).
+run no-noexec test-region test-verify test-channel test-listener test-hostile-identity
 exit $fail

@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test-pool - the producer's fast paths: the region pool (pages allocated
- * ahead, with or without a ready mapping, refilled by a thread), huge-page
- * friendly mappings on both sides, consumer prefault and the inline
- * threshold.
+ * test-pool - the region pool: pages allocated ahead, with or without a
+ * ready mapping, refilled on demand or by a thread, and a huge-page region
+ * from it that travels aligned on both sides.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,41 +21,6 @@
 
 #define MiB (1024u * 1024u)
 
-static size_t page_size(void)
-{
-	return (size_t)sysconf(_SC_PAGESIZE);
-}
-
-/*
- * Pages of the mapping at @p that have page table entries (its "Rss" in
- * /proc/self/smaps): what a fault-free fill or read needs.  mincore(2) would
- * not do: for a shared file mapping it reports the page cache, not the
- * mapping.
- */
-static size_t mapped_pages(const void *p)
-{
-	FILE *f = fopen("/proc/self/smaps", "re");
-	char line[512];
-	unsigned long lo, hi, kb;
-	int in = 0;
-	size_t res = (size_t)-1;
-
-	ck_assert_ptr_nonnull(f);
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
-			in = (uintptr_t)p >= lo && (uintptr_t)p < hi;
-			continue;
-		}
-		if (in && sscanf(line, "Rss: %lu kB", &kb) == 1) {
-			res = kb * 1024 / page_size();
-			break;
-		}
-	}
-	fclose(f);
-	ck_assert_msg(res != (size_t)-1, "no mapping at %p in /proc/self/smaps", p);
-	return res;
-}
-
 static void sleep_ms(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
@@ -68,16 +32,16 @@ START_TEST(test_pool_new_invalid)
 {
 	struct sshm_pool *p = (struct sshm_pool *)0x1;
 
-	ck_assert_int_eq(sshm_pool_new(0, 1, 0, &p), -EINVAL);
-	ck_assert_int_eq(sshm_pool_new(4096, 0, 0, &p), -EINVAL);
-	ck_assert_int_eq(sshm_pool_new(4096, 1025, 0, &p), -EINVAL);
-	ck_assert_int_eq(sshm_pool_new(4096, 1, 0x80, &p), -EINVAL);
-	ck_assert_int_eq(sshm_pool_new(4096, 1, 0, NULL), -EINVAL);
+	assert_err(sshm_pool_new(0, 1, 0, &p), -EINVAL);
+	assert_err(sshm_pool_new(4096, 0, 0, &p), -EINVAL);
+	assert_err(sshm_pool_new(4096, 1025, 0, &p), -EINVAL);
+	assert_err(sshm_pool_new(4096, 1, 0x80, &p), -EINVAL);
+	assert_err(sshm_pool_new(4096, 1, 0, NULL), -EINVAL);
 	ck_assert_ptr_eq(p, (struct sshm_pool *)0x1);
 	ck_assert_ptr_null(sshm_pool_unref(NULL));
 	ck_assert_ptr_null(sshm_pool_ref(NULL));
-	ck_assert_int_eq(sshm_pool_get(NULL, NULL), -EINVAL);
-	ck_assert_int_eq(sshm_pool_fill(NULL), -EINVAL);
+	assert_err(sshm_pool_get(NULL, NULL), -EINVAL);
+	assert_err(sshm_pool_fill(NULL), -EINVAL);
 	ck_assert_uint_eq(sshm_pool_ready(NULL), 0);
 }
 END_TEST
@@ -89,22 +53,22 @@ START_TEST(test_pool_get_allocated)
 	struct sshm_region *r;
 	struct stat st;
 
-	ck_assert_int_eq(sshm_pool_new(size, 3, 0, &pool), 0);
+	assert_ok(sshm_pool_new(size, 3, 0, &pool));
 	ck_assert_uint_eq(sshm_pool_ready(pool), 3);
-	ck_assert_int_eq(sshm_pool_get(pool, &r), 0);
+	assert_ok(sshm_pool_get(pool, &r));
 	ck_assert_uint_eq(sshm_pool_ready(pool), 2);
 	ck_assert_uint_eq(sshm_region_size(r), size);
 	ck_assert_int_eq(sshm_region_is_sealed(r), 0);
 	/* The pages were allocated ahead: no hole left to fault in. */
 	ck_assert_int_eq(fstat(sshm_region_fd(r), &st), 0);
 	ck_assert_uint_ge((uint64_t)st.st_blocks * 512, size);
-	ck_assert_int_eq(sshm_region_write(r, 0, "abc", 3), 0);
-	ck_assert_int_eq(sshm_region_seal(r), 0);
+	assert_ok(sshm_region_write(r, 0, "abc", 3));
+	assert_ok(sshm_region_seal(r));
 	sshm_region_unref(r);
 
 	/* Refilled synchronously without a thread. */
-	ck_assert_int_eq(sshm_pool_fill(pool), 1);
-	ck_assert_int_eq(sshm_pool_fill(pool), 0);
+	assert_ret(sshm_pool_fill(pool), 1);
+	assert_ret(sshm_pool_fill(pool), 0);
 	ck_assert_uint_eq(sshm_pool_ready(pool), 3);
 	sshm_pool_unref(pool);
 }
@@ -116,9 +80,9 @@ START_TEST(test_pool_empty_prepares_on_the_spot)
 	struct sshm_region *r[3];
 	int i;
 
-	ck_assert_int_eq(sshm_pool_new(8192, 1, 0, &pool), 0);
+	assert_ok(sshm_pool_new(8192, 1, 0, &pool));
 	for (i = 0; i < 3; i++)
-		ck_assert_int_eq(sshm_pool_get(pool, &r[i]), 0);
+		assert_ok(sshm_pool_get(pool, &r[i]));
 	ck_assert_uint_eq(sshm_pool_ready(pool), 0);
 	/* Three distinct memfds. */
 	ck_assert_int_ne(sshm_region_fd(r[0]), sshm_region_fd(r[1]));
@@ -137,15 +101,15 @@ START_TEST(test_pool_map_populated)
 	struct sshm_region *r;
 	void *p, *q;
 
-	ck_assert_int_eq(sshm_pool_new(size, 2, SSHM_POOL_MAP, &pool), 0);
-	ck_assert_int_eq(sshm_pool_get(pool, &r), 0);
-	ck_assert_int_eq(sshm_region_map(r, &p), 0);
+	assert_ok(sshm_pool_new(size, 2, SSHM_POOL_MAP, &pool));
+	assert_ok(sshm_pool_get(pool, &r));
+	assert_ok(sshm_region_map(r, &p));
 	/* Every page is mapped before the producer touches one. */
-	ck_assert_uint_eq(mapped_pages(p), size / page_size());
+	ck_assert_uint_eq(test_mapped_pages(p), size / test_page_size());
 	memset(p, 0x5a, size);
-	ck_assert_int_eq(sshm_region_map(r, &q), 0);
+	assert_ok(sshm_region_map(r, &q));
 	ck_assert_ptr_eq(p, q);
-	ck_assert_int_eq(sshm_region_seal(r), 0);
+	assert_ok(sshm_region_seal(r));
 	sshm_region_unref(r);
 	sshm_pool_unref(pool);
 }
@@ -157,9 +121,9 @@ START_TEST(test_pool_thread_refills)
 	struct sshm_region *r[4];
 	int i, waited;
 
-	ck_assert_int_eq(sshm_pool_new(64 * 1024, 4, SSHM_POOL_THREAD, &pool), 0);
+	assert_ok(sshm_pool_new(64 * 1024, 4, SSHM_POOL_THREAD, &pool));
 	for (i = 0; i < 4; i++)
-		ck_assert_int_eq(sshm_pool_get(pool, &r[i]), 0);
+		assert_ok(sshm_pool_get(pool, &r[i]));
 	for (waited = 0; sshm_pool_ready(pool) < 4 && waited < 5000; waited += 10)
 		sleep_ms(10);
 	ck_assert_uint_eq(sshm_pool_ready(pool), 4);
@@ -171,7 +135,9 @@ START_TEST(test_pool_thread_refills)
 }
 END_TEST
 
-START_TEST(test_pool_region_travels)
+/* A SSHM_POOL_HUGEPAGE region is mapped on a 2 MiB boundary by its producer
+ * and, once sent, by the consumer's view, which gives its slack back. */
+START_TEST(test_pool_hugepage_aligned_both_sides)
 {
 	struct sshm_channel *a, *b;
 	struct sshm_pool *pool;
@@ -180,148 +146,25 @@ START_TEST(test_pool_region_travels)
 	void *p;
 	unsigned long reserves;
 
-	ck_assert_int_eq(sshm_channel_pair(0, &a, &b), 0);
-	ck_assert_int_eq(sshm_pool_new(3 * MiB, 1, SSHM_POOL_MAP | SSHM_POOL_HUGEPAGE, &pool), 0);
-	ck_assert_int_eq(sshm_pool_get(pool, &r), 0);
-	ck_assert_int_eq(sshm_region_map(r, &p), 0);
+	assert_ok(sshm_channel_pair(0, &a, &b));
+	assert_ok(sshm_pool_new(3 * MiB, 1, SSHM_POOL_MAP | SSHM_POOL_HUGEPAGE, &pool));
+	assert_ok(sshm_pool_get(pool, &r));
+	assert_ok(sshm_region_map(r, &p));
 	/* A mapping of 2 MiB or more starts on a 2 MiB boundary. */
 	ck_assert_uint_eq((uintptr_t)p % (2 * MiB), 0);
 	memset(p, 0x77, 3 * MiB);
-	ck_assert_int_eq(sshm_region_seal(r), 0);
-	ck_assert_int_eq(sshm_channel_send(a, r, NULL, 0), 0);
+	assert_ok(sshm_region_seal(r));
+	assert_ok(sshm_channel_send(a, r, NULL, 0));
 	reserves = test_reserved_bytes();
-	ck_assert_int_eq(sshm_channel_recv(b, NULL, &v), 0);
+	assert_ok(sshm_channel_recv(b, NULL, &v));
 	ck_assert_uint_eq((uintptr_t)sshm_view_data(v) % (2 * MiB), 0);
 	/* The alignment slack around the view was given back at once. */
 	ck_assert_uint_eq(test_reserved_bytes(), reserves);
 	ck_assert_int_eq(((const unsigned char *)sshm_view_data(v))[3 * MiB - 1], 0x77);
 	sshm_view_unref(v);
-	ck_assert_int_eq(sshm_channel_drain(a), 0);
+	assert_ok(sshm_channel_drain(a));
 	sshm_region_unref(r);
 	sshm_pool_unref(pool);
-	sshm_channel_unref(a);
-	sshm_channel_unref(b);
-}
-END_TEST
-
-START_TEST(test_region_hugepage_flag_aligned)
-{
-	struct sshm_region *r;
-	void *p;
-
-	ck_assert_int_eq(sshm_region_new(4 * MiB + 4096, SSHM_REGION_HUGEPAGE, &r), 0);
-	ck_assert_int_eq(sshm_region_map(r, &p), 0);
-	ck_assert_uint_eq((uintptr_t)p % (2 * MiB), 0);
-	memset(p, 1, 4 * MiB + 4096);
-	ck_assert_int_eq(sshm_region_seal(r), 0);
-	sshm_region_unref(r);
-}
-END_TEST
-
-START_TEST(test_policy_prefault_populates_view)
-{
-	const uint64_t size = 1 * MiB;
-	struct sshm_policy pol;
-	struct sshm_channel *a, *b;
-	struct sshm_region *r;
-	struct sshm_view *v;
-	void *p;
-	int maps;
-	unsigned long reserves;
-
-	memset(&pol, 0, sizeof(pol));
-	pol.flags = SSHM_POLICY_PREFAULT;
-	ck_assert_int_eq(sshm_channel_pair(0, &a, &b), 0);
-	ck_assert_int_eq(sshm_region_new(size, 0, &r), 0);
-	ck_assert_int_eq(sshm_region_map(r, &p), 0);
-	memset(p, 3, size);
-	ck_assert_int_eq(sshm_region_seal(r), 0);
-	ck_assert_int_eq(sshm_channel_send(a, r, NULL, 0), 0);
-	maps = test_map_count();
-	reserves = test_reserved_bytes();
-	ck_assert_int_eq(sshm_channel_recv(b, &pol, &v), 0);
-	ck_assert_uint_eq(mapped_pages(sshm_view_data(v)), size / page_size());
-	sshm_view_unref(v);
-	/* Without the flag the view starts with nothing mapped. */
-	ck_assert_int_eq(sshm_channel_send(a, r, NULL, 0), 0);
-	ck_assert_int_eq(sshm_channel_recv(b, NULL, &v), 0);
-	ck_assert_uint_lt(mapped_pages(sshm_view_data(v)), size / page_size());
-	sshm_view_unref(v);
-	/* Nothing of the view stays mapped, and aligning gave back its slack. */
-	ck_assert_int_eq(test_map_count(), maps);
-	ck_assert_uint_eq(test_reserved_bytes(), reserves);
-	ck_assert_int_eq(sshm_channel_drain(a), 0);
-	sshm_region_unref(r);
-	sshm_channel_unref(a);
-	sshm_channel_unref(b);
-}
-END_TEST
-
-/* A view of 2 MiB and more is aligned and advised before it is populated:
- * MAP_POPULATE alone would fault it in before the advice (small pages under
- * THP "advise").  Whatever the THP mode, every page must be mapped. */
-START_TEST(test_policy_prefault_large_view)
-{
-	const uint64_t size = 4 * MiB;
-	struct sshm_policy pol;
-	struct sshm_channel *a, *b;
-	struct sshm_region *r;
-	struct sshm_view *v;
-	void *p;
-
-	memset(&pol, 0, sizeof(pol));
-	pol.flags = SSHM_POLICY_PREFAULT;
-	ck_assert_int_eq(sshm_channel_pair(0, &a, &b), 0);
-	ck_assert_int_eq(sshm_region_new(size, 0, &r), 0);
-	ck_assert_int_eq(sshm_region_map(r, &p), 0);
-	memset(p, 9, size);
-	ck_assert_int_eq(sshm_region_seal(r), 0);
-	ck_assert_int_eq(sshm_channel_send(a, r, NULL, 0), 0);
-	ck_assert_int_eq(sshm_channel_recv(b, &pol, &v), 0);
-	ck_assert_uint_eq((uintptr_t)sshm_view_data(v) % (2 * MiB), 0);
-	ck_assert_uint_eq(mapped_pages(sshm_view_data(v)), size / page_size());
-	sshm_view_unref(v);
-	ck_assert_int_eq(sshm_channel_drain(a), 0);
-	sshm_region_unref(r);
-	sshm_channel_unref(a);
-	sshm_channel_unref(b);
-}
-END_TEST
-
-START_TEST(test_channel_inline_max)
-{
-	static char buf[2000];
-	struct sshm_channel *a, *b;
-	struct sshm_view *v;
-
-	ck_assert_int_eq(sshm_channel_pair(0, &a, &b), 0);
-	ck_assert_int_eq(sshm_channel_set_inline_max(a, SSHM_INLINE_MAX + 1), -EINVAL);
-	ck_assert_int_eq(sshm_channel_set_inline_max(NULL, 0), -EINVAL);
-	ck_assert_int_eq(sshm_channel_set_inline_max(a, 1000), 0);
-
-	ck_assert_int_eq(sshm_channel_send_bytes(a, buf, 1000, NULL, 0), 0);
-	ck_assert_int_eq(sshm_channel_recv(b, NULL, &v), 0);
-	ck_assert_int_eq(sshm_view_is_region(v), 0);
-	sshm_view_unref(v);
-
-	ck_assert_int_eq(sshm_channel_send_bytes(a, buf, 1001, NULL, 0), 0);
-	ck_assert_int_eq(sshm_channel_recv(b, NULL, &v), 0);
-	ck_assert_int_eq(sshm_view_is_region(v), 1);
-	ck_assert_uint_eq(sshm_view_size(v), 1001);
-	sshm_view_unref(v);
-
-	/* 0: every non-empty payload as a region; an empty one stays inline. */
-	ck_assert_int_eq(sshm_channel_set_inline_max(a, 0), 0);
-	ck_assert_int_eq(sshm_channel_send_bytes(a, buf, 1, NULL, 0), 0);
-	ck_assert_int_eq(sshm_channel_recv(b, NULL, &v), 0);
-	ck_assert_int_eq(sshm_view_is_region(v), 1);
-	sshm_view_unref(v);
-	ck_assert_int_eq(sshm_channel_send_bytes(a, buf, 0, NULL, 0), 0);
-	ck_assert_int_eq(sshm_channel_recv(b, NULL, &v), 0);
-	ck_assert_int_eq(sshm_view_is_region(v), 0);
-	sshm_view_unref(v);
-
-	ck_assert_int_eq(sshm_channel_drain(a), 0);
 	sshm_channel_unref(a);
 	sshm_channel_unref(b);
 }
@@ -338,21 +181,9 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_pool_empty_prepares_on_the_spot);
 	tcase_add_test(tc, test_pool_map_populated);
 	tcase_add_test(tc, test_pool_thread_refills);
-	tcase_add_test(tc, test_pool_region_travels);
+	tcase_add_test(tc, test_pool_hugepage_aligned_both_sides);
 	suite_add_tcase(s, tc);
 
-	tc = test_tcase("hugepage");
-	tcase_add_test(tc, test_region_hugepage_flag_aligned);
-	suite_add_tcase(s, tc);
-
-	tc = test_tcase("prefault");
-	tcase_add_test(tc, test_policy_prefault_populates_view);
-	tcase_add_test(tc, test_policy_prefault_large_view);
-	suite_add_tcase(s, tc);
-
-	tc = test_tcase("inline");
-	tcase_add_test(tc, test_channel_inline_max);
-	suite_add_tcase(s, tc);
 	return s;
 }
 

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test-region - the producer's region: creation, reference counting, the
- * writable mapping, pwrite bounds, and sealing (exact seals, all or nothing,
- * irreversible, and what the kernel refuses on the fd afterwards).
+ * writable mapping, pwrite bounds, sealing (exact seals, all or nothing,
+ * irreversible, and what the kernel refuses on the fd afterwards), and the
+ * huge-page aligned mapping of SSHM_REGION_HUGEPAGE.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +20,7 @@
 
 
 #define SIZE 8192u
+#define MiB (1024u * 1024u)
 
 /* A pointer value sshm_* must not store on failure. */
 #define BOGUS_REGION ((struct sshm_region *)(uintptr_t)0x5a5a5a5a)
@@ -28,7 +30,7 @@ static struct sshm_region *new_region(uint64_t size)
 {
 	struct sshm_region *r = NULL;
 
-	ck_assert_int_eq(sshm_region_new(size, 0, &r), 0);
+	assert_ok(sshm_region_new(size, 0, &r));
 	ck_assert_ptr_nonnull(r);
 	return r;
 }
@@ -77,7 +79,7 @@ START_TEST(test_region_new_size_zero)
 {
 	struct sshm_region *r = BOGUS_REGION;
 
-	ck_assert_int_eq(sshm_region_new(0, 0, &r), -EINVAL);
+	assert_err(sshm_region_new(0, 0, &r), -EINVAL);
 	ck_assert_ptr_eq(r, BOGUS_REGION);
 }
 END_TEST
@@ -91,7 +93,7 @@ START_TEST(test_region_new_flags)
 	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
 		struct sshm_region *r = BOGUS_REGION;
 
-		ck_assert_int_eq(sshm_region_new(SIZE, flags[i], &r), -EINVAL);
+		assert_err(sshm_region_new(SIZE, flags[i], &r), -EINVAL);
 		ck_assert_ptr_eq(r, BOGUS_REGION);
 	}
 }
@@ -99,8 +101,8 @@ END_TEST
 
 START_TEST(test_region_new_null_ret)
 {
-	ck_assert_int_eq(sshm_region_new(SIZE, 0, NULL), -EINVAL);
-	ck_assert_int_eq(sshm_region_new(0, 0, NULL), -EINVAL);
+	assert_err(sshm_region_new(SIZE, 0, NULL), -EINVAL);
+	assert_err(sshm_region_new(0, 0, NULL), -EINVAL);
 }
 END_TEST
 
@@ -215,7 +217,7 @@ START_TEST(test_region_unref_unmaps)
 	struct sshm_region *r = new_region(SIZE);
 	void *p;
 
-	ck_assert_int_eq(sshm_region_map(r, &p), 0);
+	assert_ok(sshm_region_map(r, &p));
 	ck_assert_int_eq(test_map_count(), maps + 1);
 	sshm_region_ref(r);
 	sshm_region_unref(r);
@@ -232,9 +234,9 @@ START_TEST(test_region_map_same_pointer)
 	struct sshm_region *r = new_region(SIZE);
 	void *a = NULL, *b = NULL;
 
-	ck_assert_int_eq(sshm_region_map(r, &a), 0);
+	assert_ok(sshm_region_map(r, &a));
 	ck_assert_ptr_nonnull(a);
-	ck_assert_int_eq(sshm_region_map(r, &b), 0);
+	assert_ok(sshm_region_map(r, &b));
 	ck_assert_ptr_eq(a, b);
 	sshm_region_unref(r);
 }
@@ -246,7 +248,7 @@ START_TEST(test_region_map_visible_via_fd)
 	uint8_t want[SIZE];
 	void *p;
 
-	ck_assert_int_eq(sshm_region_map(r, &p), 0);
+	assert_ok(sshm_region_map(r, &p));
 	/* Zero-filled at first, and writable over its whole length. */
 	memset(want, 0, sizeof(want));
 	ck_assert_mem_eq(p, want, SIZE);
@@ -262,8 +264,8 @@ START_TEST(test_region_map_null_args)
 	struct sshm_region *r = new_region(SIZE);
 	void *p = BOGUS_PTR;
 
-	ck_assert_int_eq(sshm_region_map(r, NULL), -EINVAL);
-	ck_assert_int_eq(sshm_region_map(NULL, &p), -EINVAL);
+	assert_err(sshm_region_map(r, NULL), -EINVAL);
+	assert_err(sshm_region_map(NULL, &p), -EINVAL);
 	ck_assert_ptr_eq(p, BOGUS_PTR);
 	sshm_region_unref(r);
 }
@@ -278,18 +280,18 @@ START_TEST(test_region_write_visible)
 	uint8_t data[SIZE], *p;
 
 	fill(data, sizeof(data), 0x81);
-	ck_assert_int_ge(sshm_region_write(r, 0, data, SIZE), 0);
+	assert_ok(sshm_region_write(r, 0, data, SIZE));
 	expect_fd_bytes(fd, 0, data, SIZE);
-	ck_assert_int_ge(sshm_region_write(r, 100, "hello", 5), 0);
+	assert_ok(sshm_region_write(r, 100, "hello", 5));
 	expect_fd_bytes(fd, 100, "hello", 5);
 	expect_fd_bytes(fd, 99, data + 99, 1);
 	expect_fd_bytes(fd, 105, data + 105, 1);
-	ck_assert_int_ge(sshm_region_write(r, SIZE - 1, "z", 1), 0);
+	assert_ok(sshm_region_write(r, SIZE - 1, "z", 1));
 	expect_fd_bytes(fd, SIZE - 1, "z", 1);
 	/* Coherent with the mapping. */
-	ck_assert_int_eq(sshm_region_map(r, (void **)&p), 0);
+	assert_ok(sshm_region_map(r, (void **)&p));
 	ck_assert_mem_eq(p + 100, "hello", 5);
-	ck_assert_int_ge(sshm_region_write(r, 200, "world", 5), 0);
+	assert_ok(sshm_region_write(r, 200, "world", 5));
 	ck_assert_mem_eq(p + 200, "world", 5);
 	sshm_region_unref(r);
 }
@@ -299,8 +301,8 @@ START_TEST(test_region_write_empty)
 {
 	struct sshm_region *r = new_region(SIZE);
 
-	ck_assert_int_ge(sshm_region_write(r, 0, "", 0), 0);
-	ck_assert_int_ge(sshm_region_write(r, SIZE - 1, "", 0), 0);
+	assert_ok(sshm_region_write(r, 0, "", 0));
+	assert_ok(sshm_region_write(r, SIZE - 1, "", 0));
 	sshm_region_unref(r);
 }
 END_TEST
@@ -348,7 +350,7 @@ START_TEST(test_region_write_overflow)
 			      "write(offset %llu, len %zu) was not -EINVAL",
 			      (unsigned long long)bad[i].offset, bad[i].len);
 	/* SIZE_MAX length from a small offset, buffer never touched. */
-	ck_assert_int_eq(sshm_region_write(r, 1, data, SIZE_MAX), -EINVAL);
+	assert_err(sshm_region_write(r, 1, data, SIZE_MAX), -EINVAL);
 	expect_fd_bytes(sshm_region_fd(r), 0, zero, SIZE);
 	sshm_region_unref(r);
 }
@@ -358,8 +360,8 @@ START_TEST(test_region_write_null_args)
 {
 	struct sshm_region *r = new_region(SIZE);
 
-	ck_assert_int_eq(sshm_region_write(r, 0, NULL, 1), -EINVAL);
-	ck_assert_int_eq(sshm_region_write(NULL, 0, "x", 1), -EINVAL);
+	assert_err(sshm_region_write(r, 0, NULL, 1), -EINVAL);
+	assert_err(sshm_region_write(NULL, 0, "x", 1), -EINVAL);
 	sshm_region_unref(r);
 }
 END_TEST
@@ -372,7 +374,7 @@ START_TEST(test_region_seal_exact_seals)
 	int fd = sshm_region_fd(r);
 	unsigned int s;
 
-	ck_assert_int_eq(sshm_region_seal(r), 0);
+	assert_ok(sshm_region_seal(r));
 	ck_assert_int_eq(sshm_region_is_sealed(r), 1);
 	s = seals_of(fd);
 	/* Exactly these four; F_SEAL_EXEC only comes from MFD_NOEXEC_SEAL. */
@@ -387,9 +389,9 @@ START_TEST(test_region_seal_twice)
 	struct sshm_region *r = new_region(SIZE);
 	unsigned int s;
 
-	ck_assert_int_eq(sshm_region_seal(r), 0);
+	assert_ok(sshm_region_seal(r));
 	s = seals_of(sshm_region_fd(r));
-	ck_assert_int_eq(sshm_region_seal(r), 0);
+	assert_ok(sshm_region_seal(r));
 	ck_assert_int_eq(sshm_region_is_sealed(r), 1);
 	ck_assert_uint_eq(seals_of(sshm_region_fd(r)), s);
 	sshm_region_unref(r);
@@ -403,10 +405,10 @@ START_TEST(test_region_seal_keeps_content)
 	void *p;
 
 	fill(want, SIZE, 0x17);
-	ck_assert_int_eq(sshm_region_map(r, &p), 0);
+	assert_ok(sshm_region_map(r, &p));
 	memcpy(p, want, SIZE / 2);
-	ck_assert_int_ge(sshm_region_write(r, SIZE / 2, want + SIZE / 2, SIZE / 2), 0);
-	ck_assert_int_eq(sshm_region_seal(r), 0);
+	assert_ok(sshm_region_write(r, SIZE / 2, want + SIZE / 2, SIZE / 2));
+	assert_ok(sshm_region_seal(r));
 	expect_fd_bytes(sshm_region_fd(r), 0, want, SIZE);
 	ck_assert_uint_eq(sshm_region_size(r), SIZE);
 	sshm_region_unref(r);
@@ -419,9 +421,9 @@ START_TEST(test_region_seal_drops_mapping)
 	int maps;
 	void *p;
 
-	ck_assert_int_eq(sshm_region_map(r, &p), 0);
+	assert_ok(sshm_region_map(r, &p));
 	maps = test_map_count();
-	ck_assert_int_eq(sshm_region_seal(r), 0);
+	assert_ok(sshm_region_seal(r));
 	ck_assert_int_eq(test_map_count(), maps - 1);
 	sshm_region_unref(r);
 }
@@ -432,10 +434,10 @@ START_TEST(test_region_seal_then_map_write)
 	struct sshm_region *r = new_region(SIZE);
 	void *p = BOGUS_PTR;
 
-	ck_assert_int_eq(sshm_region_seal(r), 0);
-	ck_assert_int_eq(sshm_region_map(r, &p), -SSHM_ESEALED);
+	assert_ok(sshm_region_seal(r));
+	assert_err(sshm_region_map(r, &p), -SSHM_ESEALED);
 	ck_assert_ptr_eq(p, BOGUS_PTR);
-	ck_assert_int_eq(sshm_region_write(r, 0, "x", 1), -SSHM_ESEALED);
+	assert_err(sshm_region_write(r, 0, "x", 1), -SSHM_ESEALED);
 	sshm_region_unref(r);
 }
 END_TEST
@@ -446,10 +448,10 @@ START_TEST(test_region_seal_mapped_then_map_write)
 	void *p;
 
 	/* The same after the region had its own mapping. */
-	ck_assert_int_eq(sshm_region_map(r, &p), 0);
-	ck_assert_int_eq(sshm_region_seal(r), 0);
-	ck_assert_int_eq(sshm_region_map(r, &p), -SSHM_ESEALED);
-	ck_assert_int_eq(sshm_region_write(r, 0, "x", 1), -SSHM_ESEALED);
+	assert_ok(sshm_region_map(r, &p));
+	assert_ok(sshm_region_seal(r));
+	assert_err(sshm_region_map(r, &p), -SSHM_ESEALED);
+	assert_err(sshm_region_write(r, 0, "x", 1), -SSHM_ESEALED);
 	sshm_region_unref(r);
 }
 END_TEST
@@ -464,16 +466,16 @@ START_TEST(test_region_seal_busy_all_or_nothing)
 	/* Someone else's writable shared mapping: F_SEAL_WRITE must fail. */
 	extra = mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	ck_assert_ptr_ne(extra, MAP_FAILED);
-	ck_assert_int_eq(sshm_region_seal(r), -EBUSY);
+	assert_err(sshm_region_seal(r), -EBUSY);
 	/* Not one seal went on: not even SHRINK, GROW or SEAL. */
 	ck_assert_uint_eq(seals_of(fd), before);
 	ck_assert_int_eq(sshm_region_is_sealed(r), 0);
 	/* Still a writable region. */
-	ck_assert_int_ge(sshm_region_write(r, 0, "abc", 3), 0);
+	assert_ok(sshm_region_write(r, 0, "abc", 3));
 	ck_assert_mem_eq(extra, "abc", 3);
 	ck_assert_int_eq(munmap(extra, SIZE), 0);
 
-	ck_assert_int_eq(sshm_region_seal(r), 0);
+	assert_ok(sshm_region_seal(r));
 	ck_assert_int_eq(sshm_region_is_sealed(r), 1);
 	ck_assert_uint_eq(seals_of(fd) & ~(unsigned int)F_SEAL_EXEC, SSHM_SEALS_APPLIED);
 	expect_fd_bytes(fd, 0, "abc", 3);
@@ -489,14 +491,14 @@ START_TEST(test_region_seal_busy_then_map)
 
 	extra = mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	ck_assert_ptr_ne(extra, MAP_FAILED);
-	ck_assert_int_eq(sshm_region_map(r, (void **)&p), 0);
-	ck_assert_int_eq(sshm_region_seal(r), -EBUSY);
+	assert_ok(sshm_region_map(r, (void **)&p));
+	assert_err(sshm_region_seal(r), -EBUSY);
 	/* The old pointer is gone; mapping again gives a working one. */
-	ck_assert_int_eq(sshm_region_map(r, (void **)&p), 0);
+	assert_ok(sshm_region_map(r, (void **)&p));
 	p[10] = 'q';
 	ck_assert_int_eq(extra[10], 'q');
 	ck_assert_int_eq(munmap(extra, SIZE), 0);
-	ck_assert_int_eq(sshm_region_seal(r), 0);
+	assert_ok(sshm_region_seal(r));
 	expect_fd_bytes(fd, 10, "q", 1);
 	sshm_region_unref(r);
 }
@@ -510,8 +512,8 @@ START_TEST(test_region_sealed_fd_immutable)
 	void *p;
 
 	fill(want, SIZE, 0x99);
-	ck_assert_int_ge(sshm_region_write(r, 0, want, SIZE), 0);
-	ck_assert_int_eq(sshm_region_seal(r), 0);
+	assert_ok(sshm_region_write(r, 0, want, SIZE));
+	assert_ok(sshm_region_seal(r));
 
 	errno = 0;
 	ck_assert_int_eq(ftruncate(fd, SIZE * 2), -1);
@@ -547,11 +549,27 @@ START_TEST(test_region_sealed_fd_verifies)
 	unsigned int seals = 0xdeadbeef;
 
 	/* What a consumer will check, before and after. */
-	ck_assert_int_eq(sshm_fd_verify(fd, SIZE, NULL, &seals), -SSHM_ESEALS);
+	assert_err(sshm_fd_verify(fd, SIZE, NULL, &seals), -SSHM_ESEALS);
 	ck_assert_uint_eq(seals, 0xdeadbeef);
-	ck_assert_int_eq(sshm_region_seal(r), 0);
-	ck_assert_int_eq(sshm_fd_verify(fd, SIZE, NULL, &seals), 0);
+	assert_ok(sshm_region_seal(r));
+	assert_ok(sshm_fd_verify(fd, SIZE, NULL, &seals));
 	ck_assert_uint_eq(seals, seals_of(fd));
+	sshm_region_unref(r);
+}
+END_TEST
+
+/* ------------------------------------------------------------ hugepage */
+
+START_TEST(test_region_hugepage_flag_aligned)
+{
+	struct sshm_region *r;
+	void *p;
+
+	assert_ok(sshm_region_new(4 * MiB + 4096, SSHM_REGION_HUGEPAGE, &r));
+	assert_ok(sshm_region_map(r, &p));
+	ck_assert_uint_eq((uintptr_t)p % (2 * MiB), 0);
+	memset(p, 1, 4 * MiB + 4096);
+	assert_ok(sshm_region_seal(r));
 	sshm_region_unref(r);
 }
 END_TEST
@@ -602,6 +620,10 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_region_seal_busy_then_map);
 	tcase_add_test(tc, test_region_sealed_fd_immutable);
 	tcase_add_test(tc, test_region_sealed_fd_verifies);
+	suite_add_tcase(s, tc);
+
+	tc = test_tcase("hugepage");
+	tcase_add_test(tc, test_region_hugepage_flag_aligned);
 	suite_add_tcase(s, tc);
 
 	return s;

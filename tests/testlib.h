@@ -18,6 +18,7 @@
 #define SSHM_TESTLIB_H
 
 #include <check.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -35,6 +36,14 @@ int test_map_count(void);
 /* Bytes of anonymous PROT_NONE reservations: what an aligned mapping must
  * give back. */
 unsigned long test_reserved_bytes(void);
+size_t test_page_size(void);
+/*
+ * Pages of the mapping at @p that have page table entries (its "Rss" in
+ * /proc/self/smaps): what a fault-free fill or read needs.  mincore(2) would
+ * not do: for a shared file mapping it reports the page cache, not the
+ * mapping.
+ */
+size_t test_mapped_pages(const void *p);
 
 TCase *test_tcase(const char *name);
 
@@ -59,6 +68,17 @@ int test_run(Suite *s);
 pid_t test_fork(int (*fn)(void *), void *arg);
 void test_wait(pid_t pid, int status);
 
+/*
+ * No SIGPIPE may come out of a library call.  test_sigpipe_hold() blocks
+ * SIGPIPE (saving the mask in @old) so that one raised meanwhile stays
+ * pending, whatever disposition the runner inherited: an ignored SIGPIPE
+ * would hide it, a default one would kill the runner.
+ * test_sigpipe_raised() says whether one is pending, takes it, and
+ * restores @old.  No ck_assert: also used in forked children.
+ */
+void test_sigpipe_hold(sigset_t *old);
+int test_sigpipe_raised(const sigset_t *old);
+
 /* 1 when running under valgrind (its preload library is in LD_PRELOAD). */
 int test_under_valgrind(void);
 /* NULL, or why RLIMIT_NOFILE games cannot work here (valgrind emulates it). */
@@ -78,7 +98,11 @@ const char *test_need_verified_passpidfd(void);
 
 /* ------------------------------------------------------------ assertions */
 
-/* On failure: the call, and the codes as numbers and in words. */
+/*
+ * assert_ok() for a library call that must succeed (>= 0), assert_err() for
+ * one that must fail with exactly @err.  On failure: the call, and the codes
+ * as numbers and in words.
+ */
 #define assert_ok(expr)                                                      \
 	do {                                                                 \
 		int r_ = (expr);                                             \
@@ -92,6 +116,17 @@ const char *test_need_verified_passpidfd(void);
 		ck_assert_msg(r_ == e_, "%s: expected %d (%s), got %d (%s)", \
 			      #expr, e_, sshm_strerror(e_), r_,              \
 			      sshm_strerror(r_));                            \
+	} while (0)
+
+/*
+ * A call whose result is a count (sshm_pool_fill(), sshm_channel_flush())
+ * must return exactly @want; a negative result is shown in words.
+ */
+#define assert_ret(expr, want)                                               \
+	do {                                                                 \
+		int r_ = (expr), e_ = (want);                                \
+		ck_assert_msg(r_ == e_, "%s: expected %d, got %d (%s)", #expr, \
+			      e_, r_, r_ < 0 ? sshm_strerror(r_) : "a count"); \
 	} while (0)
 
 #define assert_verdict(id, want)                                             \
@@ -155,6 +190,9 @@ const char *test_need_hugetlb(void);
 
 /* sshm_channel_pair() that must work and give two distinct channels. */
 void test_pair_make(unsigned int flags, struct sshm_channel **a, struct sshm_channel **b);
+/* Both directions, a region each way and an inline payload each way: each
+ * arrives intact and as the kind it was sent. */
+void test_exchange(struct sshm_channel *x, struct sshm_channel *y);
 
 /* Asserts that @v holds exactly @size bytes of pattern @seed. */
 void test_view_check_pattern(const struct sshm_view *v, uint64_t size, unsigned int seed);
@@ -178,8 +216,9 @@ uint64_t test_rng(void);
  * tests do not share the library's encoder (lib/wire.c): they check it
  * against the spec, not against itself.  Common header: u32 magic "SSHM",
  * u8 version 1, u8 type, 2 zero bytes; then the type's fields, all
- * little-endian.  This is the hostile peer of test-identity and
- * test-hostile: it can send anything, and reads what the library sends.
+ * little-endian.  This is the hostile peer of test-identity and the
+ * test-hostile-* suites: it can send anything, and reads what the library
+ * sends.
  */
 #define RAW_MAGIC      0x4d485353u
 #define RAW_HELLO      1
