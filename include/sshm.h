@@ -16,11 +16,18 @@
  *  - The library never logs, installs no signal handler, keeps no global
  *    state and never reports through errno.  Every descriptor it creates is
  *    close-on-exec.
- *  - Objects are not thread-safe: one thread at a time per channel, with its
- *    views (dropping a view writes to its channel).  Distinct channels may
- *    be used from distinct threads.  After fork(2) the child may use what it
- *    inherited, except a pool made with SSHM_POOL_THREAD (its thread is not
- *    in the child): drop such a pool only in the parent.
+ *  - Threads.  A channel (and a listener) is used by one thread at a time:
+ *    it has no lock; distinct channels may be used from distinct threads.
+ *    Views may be read and dropped in any thread, while the channel is in
+ *    use elsewhere: a view's last unref sends its region's release from
+ *    that thread, without blocking (see sshm_channel_wake_fd() for the
+ *    case of a full socket).  Regions and views are reference counted
+ *    atomically: a sealed region may be in flight on channels served by
+ *    different threads at once; filling and sealing it is one thread's.
+ *    A pool's get may run beside its refill thread.  After fork(2) the
+ *    child may use what it inherited, except a pool made with
+ *    SSHM_POOL_THREAD (its thread is not in the child): drop such a pool
+ *    only in the parent.
  *
  * This header compiles as C89 and as C++.
  */
@@ -382,6 +389,22 @@ int sshm_channel_drain(struct sshm_channel *channel);
  * payload as a region (an empty one is always inline).  Errors: -EINVAL.
  */
 int sshm_channel_set_inline_max(struct sshm_channel *channel, size_t bytes);
+
+/*
+ * sshm_channel_wake_fd - for event loops whose views are dropped in other
+ * threads
+ *
+ * A view dropped in any thread sends its region's RELEASE at once, without
+ * blocking.  Only when the socket is full (the peer is not reading) is it
+ * queued, and the channel sends it with its next call; its own blocking
+ * waits wake for it.  An event loop that waits on sshm_channel_fd() alone
+ * would not: it also watches this eventfd (borrowed, close-on-exec,
+ * non-blocking) for input, and calls sshm_channel_flush() when it is
+ * readable, and waits for POLLOUT on sshm_channel_fd() while flush reports
+ * releases still queued.  Made on the first call (or when the first region
+ * view is handed out), valid as long as the channel.  -EINVAL, -EMFILE.
+ */
+int sshm_channel_wake_fd(struct sshm_channel *channel);
 
 /*
  * Data messages already read from the socket and kept for

@@ -6,6 +6,7 @@
  * the receive pipeline receive.c, the socket itself socket.c.
  */
 #include <assert.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -259,6 +260,11 @@ SSHM_EXPORT int sshm_channel_stats(const struct sshm_channel *ch,
 	return 0;
 }
 
+SSHM_EXPORT int sshm_channel_wake_fd(struct sshm_channel *ch)
+{
+	return ch ? release_queue_wake_fd(ch->releases) : -EINVAL;
+}
+
 SSHM_EXPORT unsigned int sshm_channel_pending(const struct sshm_channel *ch)
 {
 	return ch ? ch->n_pending : 0;
@@ -305,6 +311,41 @@ static void channel_eof(struct sshm_channel *ch)
 {
 	ch->eof = 1;
 	ledger_clear(&ch->ledger);
+}
+
+/*
+ * One packet from the socket into rxbuf.  A wait also sends the RELEASEs
+ * that were queued because the socket was full, once it has room, and
+ * wakes for those that views dropped in other threads queue meanwhile.
+ * Without a wake fd (no region view was ever handed out) and with nothing
+ * queued, only this thread can queue a release: a plain blocking read.
+ */
+static ssize_t recv_packet(struct sshm_channel *ch, int dontwait, struct socket_rx *rx)
+{
+	struct pollfd pfd[2];
+	ssize_t n;
+	int wake;
+
+	wake = release_queue_peek_wake_fd(ch->releases);
+	if (dontwait || (ch->flags & SSHM_CHANNEL_NONBLOCK) ||
+	    (wake < 0 && release_queue_queued(ch->releases) == 0))
+		return socket_recv(ch->fd, ch->rxbuf, WIRE_PACKET_MAX, dontwait, rx);
+	for (;;) {
+		n = socket_recv(ch->fd, ch->rxbuf, WIRE_PACKET_MAX, 1, rx);
+		if (n != -EAGAIN)
+			return n;
+		pfd[0].fd = ch->fd;
+		pfd[0].events = POLLIN;
+		/* Reading the count clears the wake: a release queued from now
+		 * on makes it readable again. */
+		if (release_queue_queued(ch->releases))
+			pfd[0].events |= POLLOUT;
+		pfd[1].fd = wake;
+		pfd[1].events = POLLIN;
+		if (poll(pfd, wake >= 0 ? 2 : 1, -1) < 0 && errno != EINTR)
+			return neg_errno();
+		(void)release_queue_flush(ch->releases);
+	}
 }
 
 /*
@@ -367,7 +408,7 @@ static int read_one(struct sshm_channel *ch, int dontwait, struct packet *p)
 
 	if (ch->eof)
 		return -EPIPE;
-	n = socket_recv(ch->fd, ch->rxbuf, WIRE_PACKET_MAX, dontwait, &rx);
+	n = recv_packet(ch, dontwait, &rx);
 	if (n == 0) {
 		channel_eof(ch);
 		return -EPIPE;

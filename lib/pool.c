@@ -7,8 +7,8 @@
  * table entries all done here instead of in first-touch faults).  A sealed
  * region can never be unsealed, so a pool hands out each region once.
  */
-#include <assert.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 
@@ -26,7 +26,7 @@ struct prepared {
 };
 
 struct sshm_pool {
-	unsigned int refs;
+	atomic_uint refs;
 	uint64_t size;
 	unsigned int depth;
 	unsigned int flags;
@@ -165,7 +165,7 @@ SSHM_EXPORT int sshm_pool_new(uint64_t size, unsigned int depth, unsigned int fl
 		free(pool);
 		return -ENOMEM;
 	}
-	pool->refs = 1;
+	atomic_init(&pool->refs, 1);
 	pool->size = size;
 	pool->depth = depth;
 	pool->flags = flags;
@@ -190,8 +190,7 @@ SSHM_EXPORT struct sshm_pool *sshm_pool_ref(struct sshm_pool *pool)
 {
 	if (!pool)
 		return NULL;
-	assert(pool->refs > 0);
-	pool->refs++;
+	atomic_fetch_add_explicit(&pool->refs, 1, memory_order_relaxed);
 	return pool;
 }
 
@@ -199,8 +198,7 @@ SSHM_EXPORT struct sshm_pool *sshm_pool_unref(struct sshm_pool *pool)
 {
 	if (!pool)
 		return NULL;
-	assert(pool->refs > 0);
-	if (--pool->refs > 0)
+	if (atomic_fetch_sub_explicit(&pool->refs, 1, memory_order_acq_rel) != 1)
 		return NULL;
 	if (pool->have_thread) {
 		pthread_mutex_lock(&pool->lock);

@@ -87,6 +87,10 @@ static int receive_region(struct sshm_channel *ch, struct packet *p,
 		.meta_len = w->meta_len,
 		.identity = &id,
 	};
+	/* The view may be dropped in any thread: from now on a release it
+	 * cannot send at once must be able to wake this channel's waits.
+	 * Without an eventfd (EMFILE) the channel's next call sends it. */
+	(void)release_queue_wake_fd(ch->releases);
 	r = view_new(&parts, ret);
 	if (r < 0) {
 		munmap(map, (size_t)w->size);

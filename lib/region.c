@@ -3,7 +3,7 @@
  * region - the producer's region: a memfd that is created, sized, filled
  * (through a mapping or pwrite) and then sealed, irreversibly.
  */
-#include <assert.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -14,7 +14,9 @@
 #include "syscall.h"
 
 struct sshm_region {
-	unsigned int refs;
+	/* Atomic: one sealed region may be in flight on channels served by
+	 * different threads, each holding and dropping references. */
+	atomic_uint refs;
 	int fd;
 	uint64_t size;
 	unsigned int flags; /* SSHM_REGION_* */
@@ -61,7 +63,7 @@ int region_wrap(int fd, uint64_t size, unsigned int flags, void *map,
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
-	r->refs = 1;
+	atomic_init(&r->refs, 1);
 	r->fd = fd;
 	r->size = size;
 	r->flags = flags;
@@ -90,8 +92,7 @@ SSHM_EXPORT struct sshm_region *sshm_region_ref(struct sshm_region *r)
 {
 	if (!r)
 		return NULL;
-	assert(r->refs > 0);
-	r->refs++;
+	atomic_fetch_add_explicit(&r->refs, 1, memory_order_relaxed);
 	return r;
 }
 
@@ -99,8 +100,7 @@ SSHM_EXPORT struct sshm_region *sshm_region_unref(struct sshm_region *r)
 {
 	if (!r)
 		return NULL;
-	assert(r->refs > 0);
-	if (--r->refs > 0)
+	if (atomic_fetch_sub_explicit(&r->refs, 1, memory_order_acq_rel) != 1)
 		return NULL;
 	if (r->map)
 		munmap(r->map, (size_t)r->size);

@@ -10,6 +10,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "private.h"
@@ -32,6 +33,7 @@ struct release_queue {
 	unsigned int n_queued;
 	uint8_t *ids; /* the encoded ids of one RELEASE, window * 8 bytes */
 	uint64_t released, release_packets;
+	int wake; /* eventfd, -1 until asked for */
 };
 
 static void queue_free(struct release_queue *q)
@@ -63,6 +65,7 @@ int release_queue_new(int fd, unsigned int window, uint64_t budget,
 	}
 	atomic_init(&q->refs, 1);
 	q->fd = fd;
+	q->wake = -1;
 	q->window = window;
 	q->budget = budget;
 	pthread_mutex_init(&q->lock, NULL);
@@ -84,6 +87,8 @@ void release_queue_unref(struct release_queue *q)
 	 * end of stream. */
 	(void)release_queue_flush(q);
 	close(q->fd);
+	if (q->wake >= 0)
+		close(q->wake);
 	pthread_mutex_destroy(&q->lock);
 	queue_free(q);
 }
@@ -162,7 +167,9 @@ void release_queue_put(struct release_queue *q, uint64_t id)
 	q->n_held--;
 	q->held[i] = q->held[q->n_held];
 	q->held_size[i] = q->held_size[q->n_held];
-	(void)flush_locked(q);
+	/* Whoever waits on the channel sends it once the socket has room. */
+	if (flush_locked(q) > 0 && q->wake >= 0)
+		(void)eventfd_write(q->wake, 1);
 	pthread_mutex_unlock(&q->lock);
 }
 
@@ -194,4 +201,39 @@ void release_queue_stats(struct release_queue *q, struct sshm_channel_stats *st)
 	st->released = q->released;
 	st->release_packets = q->release_packets;
 	pthread_mutex_unlock(&q->lock);
+}
+
+int release_queue_wake_fd(struct release_queue *q)
+{
+	int fd;
+
+	pthread_mutex_lock(&q->lock);
+	if (q->wake < 0)
+		q->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	fd = q->wake >= 0 ? q->wake : neg_errno();
+	pthread_mutex_unlock(&q->lock);
+	return fd;
+}
+
+int release_queue_peek_wake_fd(struct release_queue *q)
+{
+	int fd;
+
+	pthread_mutex_lock(&q->lock);
+	fd = q->wake;
+	pthread_mutex_unlock(&q->lock);
+	return fd;
+}
+
+unsigned int release_queue_queued(struct release_queue *q)
+{
+	eventfd_t v;
+	unsigned int n;
+
+	pthread_mutex_lock(&q->lock);
+	if (q->wake >= 0)
+		(void)eventfd_read(q->wake, &v);
+	n = q->n_queued;
+	pthread_mutex_unlock(&q->lock);
+	return n;
 }

@@ -43,6 +43,20 @@ int release_queue_flush(struct release_queue *q);
 /* Regions held plus RELEASEs not sent yet. */
 unsigned int release_queue_owed(struct release_queue *q);
 
+/*
+ * An eventfd that becomes readable when a RELEASE had to be queued (the
+ * socket was full), so that a thread waiting on the channel wakes to send
+ * it.  Made on the first call; -errno if it cannot be.
+ */
+int release_queue_wake_fd(struct release_queue *q);
+
+/* The eventfd, -1 while none was made: a channel whose views live in its
+ * own thread only never needs one. */
+int release_queue_peek_wake_fd(struct release_queue *q);
+
+/* RELEASEs queued now (the socket was full), and clears the wake. */
+unsigned int release_queue_queued(struct release_queue *q);
+
 /* For sshm_channel_stats(): the regions held and their bytes (RELEASEs not
  * sent yet included), ids released and the packets that carried them. */
 void release_queue_stats(struct release_queue *q, struct sshm_channel_stats *st);
