@@ -491,6 +491,37 @@ int sshm_listener_fd(const struct sshm_listener *listener);
 int sshm_listener_accept(struct sshm_listener *listener, unsigned int flags,
 			 struct sshm_channel **ret_channel);
 
+/*
+ * Who may connect.  A path socket is guarded by its file's permissions; an
+ * abstract one ("@name") by nothing: anyone in the network namespace can
+ * connect.  A listener can refuse a peer at accept, before reading a byte,
+ * from its SO_PEERCRED credentials: the uid (effective, at connect) and
+ * the primary and supplementary groups must match an allowed uid or gid,
+ * if any is set; then a check function, if set, must return 1.  A refused
+ * connection is closed and counted, and accept goes on with the next one
+ * (-EAGAIN on a non-blocking listener when none is waiting).
+ */
+struct sshm_peer {
+	int32_t pid;	      /* as SO_PEERCRED names it */
+	uint32_t uid;
+	uint32_t gid;
+	int pidfd;	      /* SO_PEERPIDFD (Linux 6.5), borrowed for the call; -1 */
+	unsigned int reserved[4];
+};
+
+/* Returns 1 to accept the peer, anything else to refuse it. */
+typedef int (*sshm_peer_check_fn)(const struct sshm_peer *peer, void *userdata);
+
+/* Adds an allowed uid or gid (at most 64 each).  -EINVAL, -ENOSPC. */
+int sshm_listener_allow_uid(struct sshm_listener *listener, uint32_t uid);
+int sshm_listener_allow_gid(struct sshm_listener *listener, uint32_t gid);
+/* Sets (or with NULL, removes) the check function.  -EINVAL for NULL
+ * listener. */
+int sshm_listener_set_check(struct sshm_listener *listener, sshm_peer_check_fn check,
+			    void *userdata);
+/* Connections refused so far. */
+uint64_t sshm_listener_refused(const struct sshm_listener *listener);
+
 /* ------------------------------------------------------------------------ */
 /* Consumer: views                                                            */
 

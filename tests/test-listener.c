@@ -259,6 +259,192 @@ END_TEST
 
 /* ------------------------------------------------------------ suite */
 
+/* ------------------------------------------------------------ who may connect */
+
+static void name_make(char *name, size_t len, const char *what)
+{
+	snprintf(name, len, "@sshm-test-%s-%d", what, (int)getpid());
+}
+
+/* Connects, and reports whether the server kept the connection: a refused
+ * client reads end of stream at once, an accepted one reads the HELLO. */
+static int kept(struct sshm_channel *c)
+{
+	struct sshm_view *v = NULL;
+	int r = sshm_channel_recv(c, NULL, &v);
+
+	sshm_view_unref(v);
+	return r != -EPIPE;
+}
+
+START_TEST(test_listener_allow_uid)
+{
+	struct sshm_listener *l;
+	struct sshm_channel *c, *s = NULL;
+	char name[64];
+
+	name_make(name, sizeof(name), "uid");
+	assert_ok(sshm_listener_new(name, SSHM_CHANNEL_NONBLOCK, &l));
+	assert_ok(sshm_listener_allow_uid(l, getuid() + 1));
+	assert_ok(sshm_channel_connect(name, SSHM_CHANNEL_NONBLOCK, &c));
+	assert_err(sshm_listener_accept(l, 0, &s), -EAGAIN);
+	ck_assert_ptr_null(s);
+	ck_assert_uint_eq(sshm_listener_refused(l), 1);
+	ck_assert(!kept(c));
+	sshm_channel_unref(c);
+
+	assert_ok(sshm_listener_allow_uid(l, getuid()));
+	assert_ok(sshm_channel_connect(name, SSHM_CHANNEL_NONBLOCK, &c));
+	assert_ok(sshm_listener_accept(l, 0, &s));
+	ck_assert_uint_eq(sshm_listener_refused(l), 1);
+	ck_assert(kept(c));
+	sshm_channel_unref(s);
+	sshm_channel_unref(c);
+	sshm_listener_unref(l);
+}
+END_TEST
+
+START_TEST(test_listener_allow_gid)
+{
+	struct sshm_listener *l;
+	struct sshm_channel *c, *s = NULL;
+	char name[64];
+
+	name_make(name, sizeof(name), "gid");
+	assert_ok(sshm_listener_new(name, SSHM_CHANNEL_NONBLOCK, &l));
+	assert_ok(sshm_listener_allow_gid(l, getgid() + 12345));
+	assert_ok(sshm_channel_connect(name, 0, &c));
+	assert_err(sshm_listener_accept(l, 0, &s), -EAGAIN);
+	ck_assert_uint_eq(sshm_listener_refused(l), 1);
+	sshm_channel_unref(c);
+	assert_ok(sshm_listener_allow_gid(l, getgid()));
+	assert_ok(sshm_channel_connect(name, 0, &c));
+	assert_ok(sshm_listener_accept(l, 0, &s));
+	sshm_channel_unref(s);
+	sshm_channel_unref(c);
+	sshm_listener_unref(l);
+}
+END_TEST
+
+struct seen {
+	struct sshm_peer peer;
+	int calls, answer, pidfd_alive;
+};
+
+static int check_peer(const struct sshm_peer *peer, void *userdata)
+{
+	struct seen *s = userdata;
+
+	s->peer = *peer;
+	s->calls++;
+	s->pidfd_alive = peer->pidfd >= 0 && fcntl(peer->pidfd, F_GETFD) >= 0;
+	return s->answer;
+}
+
+START_TEST(test_listener_check_function)
+{
+	struct sshm_listener *l;
+	struct sshm_channel *c, *s = NULL;
+	struct seen seen = { .answer = 0 };
+	char name[64];
+
+	name_make(name, sizeof(name), "check");
+	assert_ok(sshm_listener_new(name, SSHM_CHANNEL_NONBLOCK, &l));
+	assert_ok(sshm_listener_set_check(l, check_peer, &seen));
+	assert_ok(sshm_channel_connect(name, 0, &c));
+	assert_err(sshm_listener_accept(l, 0, &s), -EAGAIN);
+	ck_assert_int_eq(seen.calls, 1);
+	ck_assert_int_eq(seen.peer.pid, getpid());
+	ck_assert_uint_eq(seen.peer.uid, getuid());
+	ck_assert_uint_eq(seen.peer.gid, getgid());
+	if (!test_need_passpidfd())
+		ck_assert_int_eq(seen.pidfd_alive, 1);
+	ck_assert_uint_eq(sshm_listener_refused(l), 1);
+	ck_assert(!kept(c));
+	sshm_channel_unref(c);
+	/* The pidfd was the callback's to borrow, not to keep: the fixture
+	 * of this suite counts fds. */
+	seen.answer = 1;
+	assert_ok(sshm_channel_connect(name, 0, &c));
+	assert_ok(sshm_listener_accept(l, 0, &s));
+	ck_assert_int_eq(seen.calls, 2);
+	sshm_channel_unref(s);
+	sshm_channel_unref(c);
+	/* Removed: everyone again. */
+	assert_ok(sshm_listener_set_check(l, NULL, NULL));
+	seen.answer = 0;
+	assert_ok(sshm_channel_connect(name, 0, &c));
+	assert_ok(sshm_listener_accept(l, 0, &s));
+	ck_assert_int_eq(seen.calls, 2);
+	sshm_channel_unref(s);
+	sshm_channel_unref(c);
+	sshm_listener_unref(l);
+}
+END_TEST
+
+/* A peer of another user, on a listener that allows only ours: refused
+ * before it is read; the next, ours, accepted by the same blocking call. */
+static int child_other_user(void *arg)
+{
+	const char *name = arg;
+	struct sshm_channel *c;
+
+	CHILD_CHECK(setgid(65534) == 0 && setuid(65534) == 0, 10);
+	CHILD_CHECK(sshm_channel_connect(name, 0, &c) == 0, 11);
+	CHILD_CHECK(!kept(c), 12);
+	sshm_channel_unref(c);
+	return 0;
+}
+
+static const char *need_root(void)
+{
+	return geteuid() == 0 ? NULL : "needs root to connect as another user";
+}
+
+START_TEST(test_listener_other_user_refused)
+{
+	struct sshm_listener *l;
+	struct sshm_channel *c, *s = NULL;
+	char name[64];
+	pid_t pid;
+
+	name_make(name, sizeof(name), "other");
+	assert_ok(sshm_listener_new(name, 0, &l));
+	assert_ok(sshm_listener_allow_uid(l, getuid()));
+	pid = test_fork(child_other_user, name);
+	/* Wait until the child connected, so that its connection comes first. */
+	while (test_poll_one(sshm_listener_fd(l), POLLIN, 5000) == 0)
+		;
+	usleep(50 * 1000);
+	assert_ok(sshm_channel_connect(name, 0, &c));
+	assert_ok(sshm_listener_accept(l, 0, &s));
+	ck_assert_uint_eq(sshm_listener_refused(l), 1);
+	test_wait(pid, 0);
+	sshm_channel_unref(s);
+	sshm_channel_unref(c);
+	sshm_listener_unref(l);
+}
+END_TEST
+
+START_TEST(test_listener_allow_limits)
+{
+	struct sshm_listener *l;
+	char name[64];
+	unsigned int i;
+
+	name_make(name, sizeof(name), "limits");
+	assert_ok(sshm_listener_new(name, 0, &l));
+	for (i = 0; i < 64; i++)
+		assert_ok(sshm_listener_allow_uid(l, 1000 + i));
+	assert_err(sshm_listener_allow_uid(l, 1), -ENOSPC);
+	assert_err(sshm_listener_allow_uid(NULL, 1), -EINVAL);
+	assert_err(sshm_listener_allow_gid(NULL, 1), -EINVAL);
+	assert_err(sshm_listener_set_check(NULL, NULL, NULL), -EINVAL);
+	ck_assert_uint_eq(sshm_listener_refused(NULL), 0);
+	sshm_listener_unref(l);
+}
+END_TEST
+
 static Suite *listener_suite(void)
 {
 	Suite *s = suite_create("listener");
@@ -274,6 +460,14 @@ static Suite *listener_suite(void)
 	tc = test_tcase("accept");
 	tcase_add_test(tc, test_listener_accept_departed_client);
 	tcase_add_test(tc, test_listener_nonblock_accept);
+	suite_add_tcase(s, tc);
+
+	tc = test_tcase("who");
+	tcase_add_test(tc, test_listener_allow_uid);
+	tcase_add_test(tc, test_listener_allow_gid);
+	tcase_add_test(tc, test_listener_check_function);
+	test_add_if(tc, test_listener_other_user_refused, need_root());
+	tcase_add_test(tc, test_listener_allow_limits);
 	suite_add_tcase(s, tc);
 
 	tc = test_tcase("connect");
