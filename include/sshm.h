@@ -328,13 +328,31 @@ int sshm_channel_send(struct sshm_channel *channel, struct sshm_region *region,
 /*
  * sshm_channel_send_bytes - send a copy of @len bytes
  *
- * Payloads up to the channel's inline threshold travel inside the packet
- * (the consumer gets its own copy); larger ones go through a new sealed
- * region filled with pwrite(2).  Errors: as sshm_channel_send(), plus those of
- * sshm_region_new().
+ * The consumer gets the bytes as a view, whichever way they travel; the
+ * library picks, per message, what is fastest where it measured it: up to
+ * the channel's inline threshold inside one packet; above it, copied
+ * through the socket in pieces (COPY, blocking channels), or through a new
+ * sealed region where shmem has transparent huge pages and the payload is
+ * large (and on non-blocking channels, whose pieces could stop halfway).
+ * Errors: as sshm_channel_send(), plus those of sshm_region_new().
  */
 int sshm_channel_send_bytes(struct sshm_channel *channel, const void *data,
 			    size_t len, const void *meta, size_t meta_len);
+
+/*
+ * sshm_channels_send_bytes - send one payload to @n channels
+ * @ret_errors: (optional) the result of each channel, 0 or a negative code
+ *
+ * As sshm_channel_send_bytes() on each, except that a large payload goes
+ * through one sealed region that every consumer maps (filled once) rather
+ * than n copies.  Each channel blocks or not per its own mode.  Returns 0
+ * when every channel got it, else the first error (see @ret_errors).
+ * Errors: -EINVAL (before anything is sent), and those of
+ * sshm_channel_send_bytes().
+ */
+int sshm_channels_send_bytes(struct sshm_channel *const *channels, unsigned int n,
+			     const void *data, size_t len, const void *meta,
+			     size_t meta_len, int *ret_errors);
 
 /*
  * sshm_channel_recv - receive, verify and map the next message

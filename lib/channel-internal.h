@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "copy.h"
 #include "ledger.h"
 #include "peer.h"
 #include "release.h"
@@ -19,7 +20,8 @@
 /* Data messages kept while a send, flush or drain waits for releases. */
 #define CHANNEL_PENDING_MAX 64u
 
-/* A data message (REGION or INLINE) read from the socket and decoded. */
+/* A data message (REGION, INLINE, or a whole COPY) read from the socket and
+ * decoded. */
 struct packet {
 	uint8_t *buf; /* the channel's rxbuf, or an owned copy when kept */
 	size_t len;
@@ -52,11 +54,14 @@ struct sshm_channel {
 
 	/* receiving side */
 	struct release_queue *releases;
+	struct copy_in copy; /* a payload arriving in COPY pieces */
 	struct packet pending[CHANNEL_PENDING_MAX];
 	unsigned int n_pending;
 	uint8_t *rxbuf; /* WIRE_PACKET_MAX bytes */
 
 	size_t inline_max; /* send_bytes threshold */
+	size_t copy_piece; /* the size of COPY pieces after the first */
+	int thp;	   /* enum hugepage_shmem, -1 until send_bytes asks */
 
 	struct sshm_channel_stats stats; /* counters; the rest is filled on demand */
 };
@@ -80,6 +85,14 @@ int channel_wait_hello(struct sshm_channel *ch);
 /* Waits (per the channel's mode) until one more region of @size bytes fits
  * the window and the budget (both sides' limits). */
 int channel_wait_room(struct sshm_channel *ch, uint64_t size);
+
+/*
+ * Reads what the peer sent without blocking: its releases, its data (kept
+ * for recv).  For a sender that must wait for room in the socket: a peer
+ * that waits for room in ours is served meanwhile.  0, -ENOBUFS when
+ * CHANNEL_PENDING_MAX messages are kept, or a violation.
+ */
+int channel_read_ready(struct sshm_channel *ch);
 
 /* Before a data message: a SENDER if this process is not the one that sent
  * before and the peer wants to know.  0, or the send's error. */

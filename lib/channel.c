@@ -24,7 +24,7 @@ static int send_hello(struct sshm_channel *ch)
 		.max_size = 0,
 		.meta_max = SSHM_META_MAX,
 		.budget = SSHM_BUDGET_DEFAULT,
-		.features = WIRE_F_SENDER,
+		.features = WIRE_F_SENDER | WIRE_F_COPY,
 	};
 	uint8_t buf[WIRE_HELLO_EXT_LEN];
 	struct iovec iov = { buf, wire_encode_hello(buf, &h) };
@@ -32,8 +32,27 @@ static int send_hello(struct sshm_channel *ch)
 	return socket_send(ch->fd, &iov, 1, -1, 1);
 }
 
+/*
+ * COPY pieces after the first: as large as the socket sends in one packet
+ * (SO_SNDBUF, less the kernel's 32 bytes), in four, so that a few are in
+ * the socket at once and the two sides overlap.  Measured in
+ * doc/benchmarks.md.
+ */
+static size_t copy_piece_size(int fd)
+{
+	int sndbuf = 0;
+	socklen_t len = sizeof(sndbuf);
+	size_t n;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, &len) < 0 || sndbuf < 8192)
+		return 4096;
+	n = ((size_t)sndbuf - 64) / 4;
+	return n & ~(size_t)4095;
+}
+
 static void channel_free(struct sshm_channel *ch)
 {
+	copy_reset(&ch->copy);
 	peer_fini(&ch->peer);
 	ledger_fini(&ch->ledger);
 	free(ch->rxbuf);
@@ -60,6 +79,8 @@ int channel_new(int fd, unsigned int flags, int passpidfd, struct sshm_channel *
 	/* Unknown: the first data message is preceded by a SENDER. */
 	ch->sender = 0;
 	ch->inline_max = SSHM_INLINE_DEFAULT;
+	ch->copy_piece = copy_piece_size(fd);
+	ch->thp = -1;
 	peer_init(&ch->peer, fd, passpidfd);
 	ch->rxbuf = malloc(WIRE_PACKET_MAX);
 	r = ch->rxbuf ? ledger_init(&ch->ledger, ch->window) : -ENOMEM;
@@ -314,13 +335,14 @@ static void channel_eof(struct sshm_channel *ch)
 }
 
 /*
- * One packet from the socket into rxbuf.  A wait also sends the RELEASEs
+ * One packet from the socket into @iov.  A wait also sends the RELEASEs
  * that were queued because the socket was full, once it has room, and
  * wakes for those that views dropped in other threads queue meanwhile.
  * Without a wake fd (no region view was ever handed out) and with nothing
  * queued, only this thread can queue a release: a plain blocking read.
  */
-static ssize_t recv_packet(struct sshm_channel *ch, int dontwait, struct socket_rx *rx)
+static ssize_t recv_packet(struct sshm_channel *ch, int dontwait, const struct iovec *iov,
+			   int iovlen, struct socket_rx *rx)
 {
 	struct pollfd pfd[2];
 	ssize_t n;
@@ -329,9 +351,9 @@ static ssize_t recv_packet(struct sshm_channel *ch, int dontwait, struct socket_
 	wake = release_queue_peek_wake_fd(ch->releases);
 	if (dontwait || (ch->flags & SSHM_CHANNEL_NONBLOCK) ||
 	    (wake < 0 && release_queue_queued(ch->releases) == 0))
-		return socket_recv(ch->fd, ch->rxbuf, WIRE_PACKET_MAX, dontwait, rx);
+		return socket_recvv(ch->fd, iov, iovlen, dontwait, rx);
 	for (;;) {
-		n = socket_recv(ch->fd, ch->rxbuf, WIRE_PACKET_MAX, 1, rx);
+		n = socket_recvv(ch->fd, iov, iovlen, 1, rx);
 		if (n != -EAGAIN)
 			return n;
 		pfd[0].fd = ch->fd;
@@ -383,6 +405,7 @@ static int consume(struct sshm_channel *ch, const struct wire_msg *m, pid_t pid)
 				       ch->hello.extended);
 		return r < 0 ? r : 1;
 	case WIRE_INLINE:
+	case WIRE_COPY:
 		return 1;
 	case WIRE_SENDER:
 		/* What it says was acted on when it arrived (peer_packet). */
@@ -399,8 +422,74 @@ static int consume(struct sshm_channel *ch, const struct wire_msg *m, pid_t pid)
  * stream, or an error; a violation breaks the channel and closes every fd
  * that came with the packet.
  */
+/* A payload whose last COPY piece just arrived, as a data message. */
+static void copy_done(struct sshm_channel *ch, struct packet *p)
+{
+	const uint32_t meta_len = ch->copy.meta_len;
+	const uint64_t total = ch->copy.total;
+	const struct ucred cred = ch->copy.cred;
+
+	memset(p, 0, sizeof(*p));
+	p->buf = copy_take(&ch->copy);
+	p->owned = 1;
+	p->len = (size_t)meta_len + (size_t)total;
+	p->msg.type = WIRE_COPY;
+	p->msg.u.copy.total = total;
+	p->msg.u.copy.meta_len = meta_len;
+	p->msg.meta = meta_len ? p->buf : NULL;
+	p->msg.data = p->buf + meta_len;
+	p->fd = p->pidfd = p->pin = -1;
+	p->cred = cred;
+}
+
+/* The end of the stream, or a violation, in the middle of a COPY: what was
+ * assembled is dropped. */
+static int copy_abort(struct sshm_channel *ch, int code)
+{
+	copy_reset(&ch->copy);
+	if (code == -EPIPE) {
+		channel_eof(ch);
+		return code;
+	}
+	return channel_break(ch, code);
+}
+
+/* The next COPY piece, read straight into place. */
+static int read_piece(struct sshm_channel *ch, int dontwait, struct packet *p)
+{
+	uint8_t head[WIRE_COPY_LEN];
+	struct socket_rx rx;
+	struct iovec iov[2];
+	ssize_t n;
+	int r;
+
+	copy_next_iov(&ch->copy, head, iov);
+	n = recv_packet(ch, dontwait, iov, 2, &rx);
+	if (n == 0 || n == -SSHM_EPROTO)
+		return copy_abort(ch, n == 0 ? -EPIPE : (int)n);
+	if (n < 0)
+		return (int)n;
+	(void)peer_packet(&ch->peer, ch->fd, &rx);
+	r = rx.nfds ? -SSHM_EPROTO : copy_piece(&ch->copy, head, (size_t)n);
+	socket_rx_close(&rx);
+	if (r < 0)
+		return copy_abort(ch, r);
+	if (r == 0)
+		return 0;
+	copy_done(ch, p);
+	return 1;
+}
+
+/*
+ * Reads one packet: steps 1 (control messages), 2 (header) and 3
+ * (sequence).  Returns 1 with a data message in @p (its buffer is the
+ * channel's rxbuf, or an owned one for a COPY), 0 when the library
+ * consumed it, -EPIPE at end of stream, or an error; a violation breaks the
+ * channel and closes every fd that came with the packet.
+ */
 static int read_one(struct sshm_channel *ch, int dontwait, struct packet *p)
 {
+	const struct iovec iov = { ch->rxbuf, WIRE_PACKET_MAX };
 	struct socket_rx rx;
 	struct wire_msg m;
 	ssize_t n;
@@ -408,7 +497,9 @@ static int read_one(struct sshm_channel *ch, int dontwait, struct packet *p)
 
 	if (ch->eof)
 		return -EPIPE;
-	n = recv_packet(ch, dontwait, &rx);
+	if (copy_active(&ch->copy))
+		return read_piece(ch, dontwait, p);
+	n = recv_packet(ch, dontwait, &iov, 1, &rx);
 	if (n == 0) {
 		channel_eof(ch);
 		return -EPIPE;
@@ -423,10 +514,20 @@ static int read_one(struct sshm_channel *ch, int dontwait, struct packet *p)
 		r = -SSHM_EPROTO;
 	if (r == 0)
 		r = consume(ch, &m, rx.cred.pid);
-	if (r <= 0) {
-		/* Consumed (every packet brings a pidfd), or a violation. */
+	if (r <= 0 || m.type == WIRE_COPY) {
+		/* Consumed (every packet may bring a pidfd), a violation, or
+		 * a COPY (its pieces go to their own buffer). */
 		socket_rx_close(&rx);
-		return r < 0 ? channel_break(ch, r) : 0;
+		if (r == 1)
+			r = copy_begin(&ch->copy, &m, &rx.cred);
+		if (r < 0)
+			return copy_abort(ch, r);
+		if (r == 0)
+			return 0;
+		if (m.type == WIRE_COPY) {
+			copy_done(ch, p);
+			return 1;
+		}
 	}
 	memset(p, 0, sizeof(*p));
 	p->buf = ch->rxbuf;
@@ -440,13 +541,19 @@ static int read_one(struct sshm_channel *ch, int dontwait, struct packet *p)
 	return 1;
 }
 
-/* Keeps a data message for a later recv: its buffer is copied. */
+/* Keeps a data message for a later recv: its buffer is copied (or, when
+ * it is its own already, kept). */
 static int keep(struct sshm_channel *ch, struct packet *p)
 {
 	struct packet *q = &ch->pending[ch->n_pending];
 	uint8_t *copy;
 
 	assert(ch->n_pending < CHANNEL_PENDING_MAX);
+	if (p->owned) {
+		*q = *p;
+		ch->n_pending++;
+		return 0;
+	}
 	copy = malloc(p->len);
 	if (!copy)
 		return -ENOMEM;
@@ -521,6 +628,13 @@ static int nothing_in_flight(const struct sshm_channel *ch, uint64_t unused)
 {
 	(void)unused;
 	return ch->ledger.n == 0 || ch->eof;
+}
+
+int channel_read_ready(struct sshm_channel *ch)
+{
+	int r = pump(ch, NULL, 0, 1);
+
+	return r == -EAGAIN || r == -EPIPE ? 0 : r;
 }
 
 int channel_wait_hello(struct sshm_channel *ch)

@@ -5,7 +5,9 @@
  * (/sys/kernel/mm/transparent_hugepage/shmem_enabled); what the library can do
  * is not stand in the way: align large mappings to 2 MiB and advise.
  */
+#include <fcntl.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -76,4 +78,35 @@ void *hugepage_map(size_t len, int prot, int flags, int fd, int advise)
 	if (populate)
 		(void)hugepage_populate(p, len, prot & PROT_WRITE);
 	return p;
+}
+
+enum hugepage_shmem hugepage_shmem_mode(void)
+{
+	static const struct {
+		const char *name;
+		enum hugepage_shmem mode;
+	} modes[] = {
+		{ "[always]", HUGEPAGE_SHMEM_ALWAYS },
+		{ "[force]", HUGEPAGE_SHMEM_ALWAYS },
+		{ "[within_size]", HUGEPAGE_SHMEM_WITHIN_SIZE },
+		{ "[advise]", HUGEPAGE_SHMEM_ADVISE },
+	};
+	char buf[128];
+	ssize_t n;
+	size_t i;
+	int fd;
+
+	fd = open("/sys/kernel/mm/transparent_hugepage/shmem_enabled", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return HUGEPAGE_SHMEM_NEVER;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return HUGEPAGE_SHMEM_NEVER;
+	buf[n] = '\0';
+	/* The selected mode is the one in brackets. */
+	for (i = 0; i < ELEMENTSOF(modes); i++)
+		if (strstr(buf, modes[i].name))
+			return modes[i].mode;
+	return HUGEPAGE_SHMEM_NEVER;
 }

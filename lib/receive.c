@@ -115,6 +115,32 @@ static int receive_inline(const struct packet *p, struct sshm_view **ret)
 	return view_new(&parts, ret);
 }
 
+/* A payload that came in COPY pieces: the view takes the assembled buffer. */
+static int receive_copy(struct packet *p, const struct sshm_policy *policy,
+			struct sshm_view **ret)
+{
+	const uint64_t cap = policy && policy->max_size ? policy->max_size
+						       : SSHM_DEFAULT_MAX_SIZE;
+	struct sshm_identity id;
+	struct view_parts parts = {
+		.own = p->buf,
+		.data_len = (size_t)p->msg.u.copy.total,
+		.meta_len = p->msg.u.copy.meta_len,
+		.identity = &id,
+	};
+	int r;
+
+	/* A copy is refused by size as a region is; there is nothing to
+	 * release, its bytes are ours already. */
+	if (p->msg.u.copy.total > cap)
+		return -SSHM_ETOOBIG;
+	identity_init(&id, p, -1);
+	r = view_new(&parts, ret);
+	if (r == 0)
+		p->owned = 0; /* the view's now */
+	return r;
+}
+
 SSHM_EXPORT int sshm_channel_recv(struct sshm_channel *ch,
 				  const struct sshm_policy *policy,
 				  struct sshm_view **ret_view)
@@ -132,6 +158,8 @@ SSHM_EXPORT int sshm_channel_recv(struct sshm_channel *ch,
 		return r;
 	if (p.msg.type == WIRE_INLINE) {
 		r = receive_inline(&p, ret_view);
+	} else if (p.msg.type == WIRE_COPY) {
+		r = receive_copy(&p, policy, ret_view);
 	} else {
 		r = receive_region(ch, &p, policy, ret_view);
 		/* Refused but well framed: closed, never mapped, and handed

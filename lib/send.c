@@ -4,9 +4,11 @@
  * until the peer releases them, and copies (inline payloads, or a region
  * made for the bytes).
  */
+#include <poll.h>
 #include <string.h>
 
 #include "channel-internal.h"
+#include "hugepage.h"
 #include "private.h"
 #include "socket.h"
 
@@ -102,16 +104,36 @@ static int send_inline(struct sshm_channel *ch, const void *data, size_t len,
 	return 0;
 }
 
-/* A new region holding a copy of @data, sealed. */
-static int region_of(const void *data, size_t len, struct sshm_region **ret)
+/*
+ * Where a copy of bytes goes through a sealed region rather than the
+ * socket, for one consumer: only where shmem can use transparent huge
+ * pages (without them every 4 KiB page costs the consumer a fault, a TLB
+ * entry and an unmap, and copying wins at every size), from this size up.
+ * For several consumers one region serves them all from FANOUT_MIN up.
+ * Both measured: see doc/benchmarks.md.
+ */
+#define REGION_MIN_THP ((uint64_t)4 << 20)
+#define FANOUT_MIN     ((uint64_t)1 << 20)
+
+/* A new region holding a copy of @data, sealed.  Filled by pwrite, or,
+ * where shmem gives huge pages only to advised mappings, through one. */
+static int region_of(const void *data, size_t len, int thp, struct sshm_region **ret)
 {
+	const int advise = thp == HUGEPAGE_SHMEM_ADVISE;
 	struct sshm_region *region;
+	void *map;
 	int r;
 
-	r = sshm_region_new(len, 0, &region);
+	r = sshm_region_new(len, advise ? SSHM_REGION_HUGEPAGE : 0, &region);
 	if (r < 0)
 		return r;
-	r = sshm_region_write(region, 0, data, len);
+	if (advise) {
+		r = sshm_region_map(region, &map);
+		if (r >= 0)
+			memcpy(map, data, len);
+	} else {
+		r = sshm_region_write(region, 0, data, len);
+	}
 	if (r >= 0)
 		r = sshm_region_seal(region);
 	if (r < 0) {
@@ -122,11 +144,132 @@ static int region_of(const void *data, size_t len, struct sshm_region **ret)
 	return 0;
 }
 
+/*
+ * One COPY piece, however long the socket is full.  Meanwhile what the peer
+ * sends is read: a peer blocked sending to us while we block sending to it
+ * would otherwise wait for us forever.
+ */
+static int send_piece(struct sshm_channel *ch, const struct iovec *iov)
+{
+	struct pollfd pfd = { .fd = ch->fd };
+	int r, reading = 1;
+
+	for (;;) {
+		r = socket_send(ch->fd, iov, 3, -1, 1);
+		if (r != -EAGAIN)
+			return r;
+		pfd.events = POLLOUT | (reading ? POLLIN : 0);
+		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+			return neg_errno();
+		if (pfd.revents & POLLIN) {
+			r = channel_read_ready(ch);
+			/* With CHANNEL_PENDING_MAX messages kept, only wait. */
+			if (r == -ENOBUFS)
+				reading = 0;
+			else if (r < 0)
+				return r;
+		}
+	}
+}
+
+/*
+ * @len bytes in COPY pieces: the first fits the largest packet of any
+ * other type (the receiver reads it into its usual buffer), the next ones
+ * are as large as the socket sends well.  The pieces of one payload go out
+ * back to back; once one is out, a failure but the peer's leaving breaks
+ * the channel, which could not carry anything else.  Like a write to a
+ * socket, a large copy returns once the peer has read most of it.
+ */
+static int send_copy(struct sshm_channel *ch, const uint8_t *data, size_t len,
+		     const void *meta, size_t meta_len)
+{
+	const size_t first = WIRE_PACKET_MAX - WIRE_COPY_LEN - meta_len;
+	struct wire_copy w = { .total = len };
+	uint8_t hdr[WIRE_COPY_LEN];
+	struct iovec iov[3];
+	size_t off = 0;
+	int r;
+
+	r = channel_announce_sender(ch);
+	while (r >= 0 && off < len) {
+		w.offset = off;
+		w.meta_len = off ? 0 : (uint32_t)meta_len;
+		w.data_len = (uint32_t)(len - off < (off ? ch->copy_piece : first)
+						? len - off
+						: (off ? ch->copy_piece : first));
+		iov[0] = (struct iovec){ hdr, wire_encode_copy(hdr, &w) };
+		iov[1] = (struct iovec){ (void *)meta, w.meta_len };
+		iov[2] = (struct iovec){ (void *)(data + off), w.data_len };
+		r = send_piece(ch, iov);
+		if (r < 0 && off > 0 && r != -EPIPE)
+			channel_break(ch, r);
+		off += w.data_len;
+	}
+	if (r < 0)
+		return r;
+	ch->stats.sent++;
+	ch->stats.sent_bytes += len;
+	return 0;
+}
+
+static int thp_mode(struct sshm_channel *ch)
+{
+	if (ch->thp < 0)
+		ch->thp = (int)hugepage_shmem_mode();
+	return ch->thp;
+}
+
+static size_t inline_threshold(const struct sshm_channel *ch)
+{
+	return ch->hello.inline_max < ch->inline_max ? ch->hello.inline_max : ch->inline_max;
+}
+
+/* The path a payload of @len bytes takes to one consumer. */
+enum path { PATH_INLINE, PATH_COPY, PATH_REGION };
+
+static enum path choose(struct sshm_channel *ch, size_t len)
+{
+	/* An empty payload is always inline. */
+	if (len <= inline_threshold(ch))
+		return PATH_INLINE;
+	/* A copy's pieces must go out back to back: on a non-blocking
+	 * channel a full socket would stop one halfway. */
+	if ((ch->flags & SSHM_CHANNEL_NONBLOCK) || !(ch->hello.features & WIRE_F_COPY) ||
+	    len > COPY_MAX)
+		return PATH_REGION;
+	if (thp_mode(ch) != HUGEPAGE_SHMEM_NEVER && len >= REGION_MIN_THP)
+		return PATH_REGION;
+	return PATH_COPY;
+}
+
+/* One payload to one channel by @path; @region is made on demand (and
+ * kept for the next channel of a fan-out). */
+static int send_by(struct sshm_channel *ch, enum path path, const void *data, size_t len,
+		   const void *meta, size_t meta_len, struct sshm_region **region)
+{
+	int r;
+
+	if (path == PATH_INLINE) {
+		r = check_peer_limits(ch, 0, meta_len);
+		return r < 0 ? r : send_inline(ch, data, len, meta, meta_len);
+	}
+	r = check_peer_limits(ch, len, meta_len);
+	if (r < 0)
+		return r;
+	if (path == PATH_COPY)
+		return send_copy(ch, data, len, meta, meta_len);
+	/* Room first: a full window on a non-blocking channel must not cost
+	 * a region made for nothing. */
+	r = channel_wait_room(ch, len);
+	if (r >= 0 && !*region)
+		r = region_of(data, len, thp_mode(ch), region);
+	return r < 0 ? r : send_region(ch, *region, meta, meta_len);
+}
+
 SSHM_EXPORT int sshm_channel_send_bytes(struct sshm_channel *ch, const void *data,
 					size_t len, const void *meta, size_t meta_len)
 {
-	struct sshm_region *region;
-	size_t threshold;
+	struct sshm_region *region = NULL;
 	int r;
 
 	if (!ch || (!data && len) || check_args_meta(meta, meta_len) < 0)
@@ -134,26 +277,44 @@ SSHM_EXPORT int sshm_channel_send_bytes(struct sshm_channel *ch, const void *dat
 	if (ch->broken)
 		return -SSHM_EBROKEN;
 	r = channel_wait_hello(ch);
-	if (r < 0)
-		return r;
-	threshold = ch->hello.inline_max < ch->inline_max ? ch->hello.inline_max
-							 : ch->inline_max;
-	/* An empty payload is always inline. */
-	if (len <= threshold) {
-		r = check_peer_limits(ch, 0, meta_len);
-		return r < 0 ? r : send_inline(ch, data, len, meta, meta_len);
-	}
-	r = check_peer_limits(ch, len, meta_len);
-	/* Room first: a full window on a non-blocking channel must not cost
-	 * a region made for nothing. */
 	if (r >= 0)
-		r = channel_wait_room(ch, len);
-	if (r < 0)
-		return r;
-	r = region_of(data, len, &region);
-	if (r < 0)
-		return r;
-	r = send_region(ch, region, meta, meta_len);
+		r = send_by(ch, choose(ch, len), data, len, meta, meta_len, &region);
 	sshm_region_unref(region);
 	return r;
+}
+
+SSHM_EXPORT int sshm_channels_send_bytes(struct sshm_channel *const *chs, unsigned int n,
+					 const void *data, size_t len, const void *meta,
+					 size_t meta_len, int *ret_errors)
+{
+	struct sshm_region *region = NULL;
+	int r, first = 0, shared;
+	unsigned int i;
+
+	if (!chs || n == 0 || (!data && len) || check_args_meta(meta, meta_len) < 0)
+		return -EINVAL;
+	for (i = 0; i < n; i++)
+		if (!chs[i])
+			return -EINVAL;
+	/* One sealed region for all: filled once, every consumer maps the
+	 * same pages; n copies cost n times the bytes. */
+	shared = n > 1 && len >= FANOUT_MIN;
+	for (i = 0; i < n; i++) {
+		struct sshm_channel *ch = chs[i];
+
+		r = ch->broken ? -SSHM_EBROKEN : channel_wait_hello(ch);
+		if (r >= 0) {
+			enum path path = choose(ch, len);
+
+			if (shared && path == PATH_COPY)
+				path = PATH_REGION;
+			r = send_by(ch, path, data, len, meta, meta_len, &region);
+		}
+		if (ret_errors)
+			ret_errors[i] = r < 0 ? r : 0;
+		if (r < 0 && !first)
+			first = r;
+	}
+	sshm_region_unref(region);
+	return first;
 }

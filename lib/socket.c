@@ -96,14 +96,21 @@ int socket_send(int fd, const struct iovec *iov, int iovlen, int pass_fd, int do
 
 ssize_t socket_recv(int fd, void *buf, size_t cap, int dontwait, struct socket_rx *rx)
 {
+	const struct iovec iov = { buf, cap };
+
+	return socket_recvv(fd, &iov, 1, dontwait, rx);
+}
+
+ssize_t socket_recvv(int fd, const struct iovec *iov, int iovlen, int dontwait,
+		     struct socket_rx *rx)
+{
 	union {
 		struct cmsghdr align;
 		char buf[CONTROL_LEN];
 	} ctl;
-	struct iovec iov = { buf, cap };
 	struct msghdr mh = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
+		.msg_iov = (struct iovec *)iov,
+		.msg_iovlen = (size_t)iovlen,
 		.msg_control = ctl.buf,
 		.msg_controllen = sizeof(ctl.buf),
 	};

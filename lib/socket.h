@@ -63,6 +63,10 @@ int socket_send(int fd, const struct iovec *iov, int iovlen, int pass_fd, int do
  */
 ssize_t socket_recv(int fd, void *buf, size_t cap, int dontwait, struct socket_rx *rx);
 
+/* The same into @iovlen iovecs: a header into one buffer, data into place. */
+ssize_t socket_recvv(int fd, const struct iovec *iov, int iovlen, int dontwait,
+		     struct socket_rx *rx);
+
 /*
  * Collects what @mh's control messages carry into @rx (which it
  * initialises).  Returns 0, or -SSHM_EPROTO for anything a peer may not

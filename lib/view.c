@@ -34,16 +34,21 @@ int view_new(const struct view_parts *p, struct sshm_view **ret)
 	v = calloc(1, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	/* +1: an empty inline payload still has a valid, non-NULL address. */
-	v->buf = malloc(p->meta_len + p->data_len + 1);
-	if (!v->buf) {
-		free(v);
-		return -ENOMEM;
+	if (p->own) {
+		v->buf = p->own;
+	} else {
+		/* +1: an empty inline payload still has a valid, non-NULL
+		 * address. */
+		v->buf = malloc(p->meta_len + p->data_len + 1);
+		if (!v->buf) {
+			free(v);
+			return -ENOMEM;
+		}
+		if (p->meta_len)
+			memcpy(v->buf, p->meta, p->meta_len);
+		if (p->data_len)
+			memcpy(v->buf + p->meta_len, p->data, p->data_len);
 	}
-	if (p->meta_len)
-		memcpy(v->buf, p->meta, p->meta_len);
-	if (p->data_len)
-		memcpy(v->buf + p->meta_len, p->data, p->data_len);
 	atomic_init(&v->refs, 1);
 	v->meta_len = p->meta_len;
 	v->identity = *p->identity;

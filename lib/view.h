@@ -18,9 +18,11 @@ struct view_parts {
 	void *map;
 	uint64_t size;
 	unsigned int seals;
-	/* An inline payload, copied. */
+	/* An inline payload, copied; or, with @own, a heap buffer of meta
+	 * then data (as COPY pieces are assembled) that the view takes. */
 	const uint8_t *data;
 	size_t data_len;
+	uint8_t *own;
 	/* Both: metadata (copied) and the identity verdict. */
 	const uint8_t *meta;
 	size_t meta_len;

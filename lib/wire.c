@@ -120,10 +120,9 @@ static int decode_release(const uint8_t *p, size_t len, struct wire_msg *m)
 	return 0;
 }
 
-static int decode_copy(const uint8_t *p, size_t len, struct wire_msg *m)
+/* The COPY fields of the header at @p, for a packet of @len bytes. */
+static int check_copy(const uint8_t *p, size_t len, struct wire_copy *c)
 {
-	struct wire_copy *c = &m->u.copy;
-
 	if (len < WIRE_COPY_LEN)
 		return -SSHM_EHEADER;
 	c->total = get64(p + 8);
@@ -137,6 +136,16 @@ static int decode_copy(const uint8_t *p, size_t len, struct wire_msg *m)
 	    (c->offset != 0 && c->meta_len != 0) ||
 	    len - WIRE_COPY_LEN != (uint64_t)c->meta_len + c->data_len)
 		return -SSHM_EHEADER;
+	return 0;
+}
+
+static int decode_copy(const uint8_t *p, size_t len, struct wire_msg *m)
+{
+	struct wire_copy *c = &m->u.copy;
+	int r = check_copy(p, len, c);
+
+	if (r < 0)
+		return r;
 	m->meta = c->meta_len ? p + WIRE_COPY_LEN : NULL;
 	m->data = p + WIRE_COPY_LEN + c->meta_len;
 	return 0;
@@ -191,6 +200,25 @@ int wire_decode(const void *buf, size_t len, struct wire_msg *ret)
 	if (r < 0)
 		return r;
 	*ret = m;
+	return 0;
+}
+
+int wire_decode_copy_piece(const void *head, size_t len, struct wire_copy *ret)
+{
+	const uint8_t *p = head;
+	struct wire_copy c;
+	int r;
+
+	if (len < WIRE_COPY_LEN || get32(p) != WIRE_MAGIC)
+		return -SSHM_EHEADER;
+	if (p[4] != WIRE_VERSION)
+		return -SSHM_EVERSION;
+	if (p[5] != WIRE_COPY || p[6] != 0 || p[7] != 0)
+		return -SSHM_EHEADER;
+	r = check_copy(p, len, &c);
+	if (r < 0 || c.meta_len != 0)
+		return r < 0 ? r : -SSHM_EHEADER;
+	*ret = c;
 	return 0;
 }
 

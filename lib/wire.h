@@ -102,6 +102,14 @@ struct wire_msg {
  */
 int wire_decode(const void *buf, size_t len, struct wire_msg *ret);
 
+/*
+ * A COPY piece whose header (WIRE_COPY_LEN bytes at @head) was read apart
+ * from its data: checks the header as wire_decode() would for a packet of
+ * @len bytes in all, with no metadata (only a first piece has some).
+ * 0 or -SSHM_EHEADER, -SSHM_EVERSION; @ret written on success only.
+ */
+int wire_decode_copy_piece(const void *head, size_t len, struct wire_copy *ret);
+
 /* Release id number @i of a decoded RELEASE (i < count). */
 uint64_t wire_release_id(const struct wire_msg *msg, uint32_t i);
 
