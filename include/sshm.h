@@ -436,7 +436,7 @@ unsigned int sshm_channel_pending(const struct sshm_channel *channel);
 unsigned int sshm_channel_inflight(const struct sshm_channel *channel);
 
 /*
- * sshm_channel_set_limits - how much this side puts in flight
+ * sshm_channel_set_limits - how much may be in flight, each way
  * @window: regions sent and not released, 1..4096; 0: SSHM_WINDOW_DEFAULT
  * @budget: bytes of those regions; 0: SSHM_BUDGET_DEFAULT
  *
@@ -444,9 +444,12 @@ unsigned int sshm_channel_inflight(const struct sshm_channel *channel);
  * it.  A send waits (or returns -EAGAIN) until one more region fits both
  * the window and the budget, this side's and the ones the peer announced,
  * whichever is smaller; a region larger than the budget travels alone.
- * Takes effect for the next send.  The receiving side enforces what it
- * announced (SSHM_WINDOW_DEFAULT regions, SSHM_BUDGET_DEFAULT bytes): a
- * peer that exceeds it breaks the channel.  Errors: -EINVAL, -ENOMEM.
+ * The same values are what this side accepts from the peer: it is told
+ * (a LIMITS message, at once or with the channel's next call) and held to
+ * them; raising them lets a producer keep more in flight, and what is
+ * enforced never shrinks while the connection lasts.  The defaults are
+ * announced at construction.  A peer that exceeds what it was granted
+ * breaks the channel.  Errors: -EINVAL, -ENOMEM.
  */
 int sshm_channel_set_limits(struct sshm_channel *channel, unsigned int window,
 			    uint64_t budget);

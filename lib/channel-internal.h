@@ -50,6 +50,8 @@ struct sshm_channel {
 	struct ledger ledger;
 	unsigned int window; /* this side's own limits (sshm_channel_set_limits) */
 	uint64_t budget;
+	struct wire_limits announced; /* what the peer was told we accept */
+	int limits_unsent;	      /* window/budget differ from announced */
 	pid_t sender;	     /* the process that sent last: a SENDER before another does */
 
 	/* receiving side */
@@ -94,9 +96,13 @@ int channel_wait_room(struct sshm_channel *ch, uint64_t size);
  */
 int channel_read_ready(struct sshm_channel *ch);
 
-/* Before a data message: a SENDER if this process is not the one that sent
- * before and the peer wants to know.  0, or the send's error. */
-int channel_announce_sender(struct sshm_channel *ch);
+/*
+ * Before a data message (and at flush, and before a wait): a SENDER if this
+ * process is not the one that sent before and the peer wants to know, and a
+ * LIMITS if this side's limits changed since it last told the peer.
+ * @dontwait: only what the socket takes at once.  0, or the send's error.
+ */
+int channel_announce(struct sshm_channel *ch, int dontwait);
 
 /*
  * The next data message: a kept one first, else from the socket (blocking

@@ -24,7 +24,7 @@ static int send_hello(struct sshm_channel *ch)
 		.max_size = 0,
 		.meta_max = SSHM_META_MAX,
 		.budget = SSHM_BUDGET_DEFAULT,
-		.features = WIRE_F_SENDER | WIRE_F_COPY,
+		.features = WIRE_F_SENDER | WIRE_F_COPY | WIRE_F_LIMITS,
 	};
 	uint8_t buf[WIRE_HELLO_EXT_LEN];
 	struct iovec iov = { buf, wire_encode_hello(buf, &h) };
@@ -76,6 +76,8 @@ int channel_new(int fd, unsigned int flags, int passpidfd, struct sshm_channel *
 	ch->next_id = 1;
 	ch->window = SSHM_WINDOW_DEFAULT;
 	ch->budget = SSHM_BUDGET_DEFAULT;
+	ch->announced.window = SSHM_WINDOW_DEFAULT;
+	ch->announced.budget = SSHM_BUDGET_DEFAULT;
 	/* Unknown: the first data message is preceded by a SENDER. */
 	ch->sender = 0;
 	ch->inline_max = SSHM_INLINE_DEFAULT;
@@ -242,12 +244,18 @@ SSHM_EXPORT int sshm_channel_set_limits(struct sshm_channel *ch, unsigned int wi
 	if (!ch || window > WIRE_WINDOW_MAX)
 		return -EINVAL;
 	window = window ? window : SSHM_WINDOW_DEFAULT;
+	budget = budget ? budget : SSHM_BUDGET_DEFAULT;
 	/* Room for every region in flight now, however small the window. */
 	r = ledger_reserve(&ch->ledger, window > ch->ledger.n ? window : ch->ledger.n);
+	if (r >= 0)
+		r = release_queue_set_limits(ch->releases, window, budget);
 	if (r < 0)
 		return r;
 	ch->window = window;
-	ch->budget = budget ? budget : SSHM_BUDGET_DEFAULT;
+	ch->budget = budget;
+	ch->limits_unsent = window != ch->announced.window || budget != ch->announced.budget;
+	/* Told at once if the socket takes it, else with the next call. */
+	(void)channel_announce(ch, 1);
 	return 0;
 }
 
@@ -370,6 +378,23 @@ static ssize_t recv_packet(struct sshm_channel *ch, int dontwait, const struct i
 	}
 }
 
+static int announce_limits(struct sshm_channel *ch, int dontwait)
+{
+	const struct wire_limits l = { .window = ch->window, .budget = ch->budget };
+	uint8_t buf[WIRE_LIMITS_LEN];
+	struct iovec iov = { buf, wire_encode_limits(buf, &l) };
+	int r;
+
+	if (!ch->limits_unsent || !ch->have_hello || !(ch->hello.features & WIRE_F_LIMITS))
+		return 0;
+	r = socket_send(ch->fd, &iov, 1, -1, dontwait);
+	if (r < 0)
+		return dontwait && (r == -EAGAIN || r == -ENOBUFS) ? 0 : r;
+	ch->announced = l;
+	ch->limits_unsent = 0;
+	return 0;
+}
+
 /*
  * Step 3 of the pipeline, sequence: HELLO first and once, RELEASE only of
  * ids in flight, no REGION beyond our window or with an id the peer holds
@@ -386,6 +411,8 @@ static int consume(struct sshm_channel *ch, const struct wire_msg *m, pid_t pid)
 		ch->hello = m->u.hello;
 		ch->have_hello = 1;
 		peer_hello(&ch->peer, ch->fd, &ch->hello, pid);
+		/* Limits set before the peer was known go out now. */
+		(void)announce_limits(ch, 1);
 		return 0;
 	}
 	if (!ch->have_hello)
@@ -409,6 +436,11 @@ static int consume(struct sshm_channel *ch, const struct wire_msg *m, pid_t pid)
 		return 1;
 	case WIRE_SENDER:
 		/* What it says was acted on when it arrived (peer_packet). */
+		return 0;
+	case WIRE_LIMITS:
+		/* What the peer accepts from now on: the next send's limits. */
+		ch->hello.window = m->u.limits.window;
+		ch->hello.budget = m->u.limits.budget;
 		return 0;
 	default:
 		return -SSHM_EPROTO;
@@ -647,24 +679,24 @@ int channel_wait_room(struct sshm_channel *ch, uint64_t size)
 	return fits(ch, size) ? 0 : pump(ch, fits, size, 0);
 }
 
-int channel_announce_sender(struct sshm_channel *ch)
+int channel_announce(struct sshm_channel *ch, int dontwait)
 {
 	uint8_t buf[WIRE_SENDER_LEN];
 	struct iovec iov = { buf, 0 };
 	pid_t self;
 	int r;
 
-	if (!(ch->hello.features & WIRE_F_SENDER))
-		return 0;
-	self = getpid();
-	if (self == ch->sender)
-		return 0;
-	iov.iov_len = wire_encode_sender(buf);
-	r = socket_send(ch->fd, &iov, 1, -1, 0);
-	if (r < 0)
-		return r;
-	ch->sender = self;
-	return 0;
+	if (ch->hello.features & WIRE_F_SENDER) {
+		self = getpid();
+		if (self != ch->sender) {
+			iov.iov_len = wire_encode_sender(buf);
+			r = socket_send(ch->fd, &iov, 1, -1, dontwait);
+			if (r < 0)
+				return dontwait && r == -EAGAIN ? 0 : r;
+			ch->sender = self;
+		}
+	}
+	return announce_limits(ch, dontwait);
 }
 
 int channel_next(struct sshm_channel *ch, struct packet *p)
@@ -682,6 +714,7 @@ int channel_next(struct sshm_channel *ch, struct packet *p)
 	}
 	/* What we owe goes out before we may block. */
 	(void)release_queue_flush(ch->releases);
+	(void)channel_announce(ch, 1);
 	do
 		r = read_one(ch, 0, p);
 	while (r == 0);
@@ -697,6 +730,8 @@ SSHM_EXPORT int sshm_channel_flush(struct sshm_channel *ch)
 	if (ch->broken)
 		return -SSHM_EBROKEN;
 	r = release_queue_flush(ch->releases);
+	if (r >= 0)
+		r = channel_announce(ch, 1);
 	if (r < 0)
 		return r;
 	/* Collect the peer's releases (and keep its data) without blocking. */

@@ -93,6 +93,38 @@ void release_queue_unref(struct release_queue *q)
 	queue_free(q);
 }
 
+static int grow(uint64_t **p, unsigned int n)
+{
+	uint64_t *q = realloc(*p, (size_t)n * sizeof(**p));
+
+	if (!q)
+		return -ENOMEM;
+	*p = q;
+	return 0;
+}
+
+int release_queue_set_limits(struct release_queue *q, unsigned int window, uint64_t budget)
+{
+	uint8_t *ids;
+	int r = 0;
+
+	pthread_mutex_lock(&q->lock);
+	if (window > q->window) {
+		if (grow(&q->held, window) < 0 || grow(&q->held_size, window) < 0 ||
+		    grow(&q->queued, window) < 0 || grow(&q->queued_size, window) < 0 ||
+		    !(ids = realloc(q->ids, (size_t)window * 8))) {
+			r = -ENOMEM;
+		} else {
+			q->ids = ids;
+			q->window = window;
+		}
+	}
+	if (r == 0 && budget > q->budget)
+		q->budget = budget;
+	pthread_mutex_unlock(&q->lock);
+	return r;
+}
+
 static int find_held(const struct release_queue *q, uint64_t id)
 {
 	unsigned int i;

@@ -40,6 +40,13 @@ void release_queue_put(struct release_queue *q, uint64_t id);
  */
 int release_queue_flush(struct release_queue *q);
 
+/*
+ * This side now accepts @window regions and @budget bytes in flight.  What
+ * it enforces never shrinks: the peer may still be sending under a larger
+ * announcement it has read.  0 or -ENOMEM.
+ */
+int release_queue_set_limits(struct release_queue *q, unsigned int window, uint64_t budget);
+
 /* Regions held plus RELEASEs not sent yet. */
 unsigned int release_queue_owed(struct release_queue *q);
 

@@ -46,7 +46,7 @@ static int send_region(struct sshm_channel *ch, struct sshm_region *region,
 	};
 	int r;
 
-	r = channel_announce_sender(ch);
+	r = channel_announce(ch, 0);
 	if (r >= 0)
 		r = socket_send(ch->fd, iov, meta_len ? 2 : 1, w.announced_fd, 0);
 	if (r < 0)
@@ -93,7 +93,7 @@ static int send_inline(struct sshm_channel *ch, const void *data, size_t len,
 		{ (void *)data, len },
 	};
 
-	int r = channel_announce_sender(ch);
+	int r = channel_announce(ch, 0);
 
 	if (r >= 0)
 		r = socket_send(ch->fd, iov, 3, -1, 0);
@@ -190,7 +190,7 @@ static int send_copy(struct sshm_channel *ch, const uint8_t *data, size_t len,
 	size_t off = 0;
 	int r;
 
-	r = channel_announce_sender(ch);
+	r = channel_announce(ch, 0);
 	while (r >= 0 && off < len) {
 		w.offset = off;
 		w.meta_len = off ? 0 : (uint32_t)meta_len;

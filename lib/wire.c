@@ -159,6 +159,15 @@ static int decode_sender(const uint8_t *p, size_t len, struct wire_msg *m)
 	return 0;
 }
 
+static int decode_limits(const uint8_t *p, size_t len, struct wire_msg *m)
+{
+	if (len != WIRE_LIMITS_LEN || get32(p + 12) != 0)
+		return -SSHM_EHEADER;
+	m->u.limits.window = get32(p + 8);
+	m->u.limits.budget = get64(p + 16);
+	return m->u.limits.window == 0 ? -SSHM_EHEADER : 0;
+}
+
 int wire_decode(const void *buf, size_t len, struct wire_msg *ret)
 {
 	const uint8_t *p = buf;
@@ -192,6 +201,9 @@ int wire_decode(const void *buf, size_t len, struct wire_msg *ret)
 		break;
 	case WIRE_SENDER:
 		r = decode_sender(p, len, &m);
+		break;
+	case WIRE_LIMITS:
+		r = decode_limits(p, len, &m);
 		break;
 	default:
 		r = -SSHM_EHEADER;
@@ -287,4 +299,13 @@ size_t wire_encode_sender(uint8_t *buf)
 	put_common(buf, WIRE_SENDER);
 	put64(buf + 8, 0);
 	return WIRE_SENDER_LEN;
+}
+
+size_t wire_encode_limits(uint8_t *buf, const struct wire_limits *l)
+{
+	put_common(buf, WIRE_LIMITS);
+	put32(buf + 8, l->window);
+	put32(buf + 12, 0);
+	put64(buf + 16, l->budget);
+	return WIRE_LIMITS_LEN;
 }

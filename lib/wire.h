@@ -21,13 +21,15 @@ enum wire_type {
 	/* Only to a peer whose HELLO announced them (WIRE_F_*): */
 	WIRE_COPY = 5,
 	WIRE_SENDER = 6,
+	WIRE_LIMITS = 7,
 };
 
 /* HELLO features: what the HELLO's author accepts and does. */
 #define WIRE_F_COPY   0x1u /* accepts COPY messages */
 #define WIRE_F_SENDER 0x2u /* accepts SENDER, and sends one before it sends
 			    * from another process than before */
-#define WIRE_F_KNOWN  (WIRE_F_COPY | WIRE_F_SENDER)
+#define WIRE_F_LIMITS 0x4u /* accepts LIMITS messages */
+#define WIRE_F_KNOWN  (WIRE_F_COPY | WIRE_F_SENDER | WIRE_F_LIMITS)
 
 #define WIRE_COMMON_LEN	 8u
 #define WIRE_HELLO_LEN	 32u
@@ -37,6 +39,7 @@ enum wire_type {
 #define WIRE_HELLO_EXT_LEN 48u /* the HELLO with budget and features */
 #define WIRE_COPY_LEN	 32u /* + meta + data */
 #define WIRE_SENDER_LEN	 16u
+#define WIRE_LIMITS_LEN	 24u
 
 /* Hard protocol limits: a peer may announce less, never more. */
 #define WIRE_META_MAX	 4096u
@@ -73,6 +76,12 @@ struct wire_release {
 	uint32_t count; /* 1..WIRE_RELEASE_MAX */
 };
 
+/* What the sender of this message accepts from now on, as in its HELLO. */
+struct wire_limits {
+	uint32_t window; /* >= 1 */
+	uint64_t budget; /* 0: unstated */
+};
+
 /* One packet of a payload copied through the socket in pieces. */
 struct wire_copy {
 	uint64_t total;    /* the whole payload, > 0 */
@@ -89,6 +98,7 @@ struct wire_msg {
 		struct wire_inline inl;
 		struct wire_release release;
 		struct wire_copy copy;
+		struct wire_limits limits;
 	} u;
 	const uint8_t *meta; /* into the decoded buffer, NULL if none */
 	const uint8_t *data; /* INLINE, COPY payload (data_len bytes; never NULL) */
@@ -123,6 +133,7 @@ size_t wire_encode_inline(uint8_t *buf, const struct wire_inline *in);
 size_t wire_encode_release(uint8_t *buf, uint32_t count);
 size_t wire_encode_copy(uint8_t *buf, const struct wire_copy *c);
 size_t wire_encode_sender(uint8_t *buf);
+size_t wire_encode_limits(uint8_t *buf, const struct wire_limits *l);
 /* Append-encode one id for a RELEASE at @buf (8 bytes). */
 void wire_put_id(uint8_t *buf, uint64_t id);
 

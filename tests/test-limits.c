@@ -111,6 +111,31 @@ START_TEST(test_limits_large_region_alone)
 }
 END_TEST
 
+/* A consumer grants more than the defaults: its LIMITS reaches the
+ * producer, which then keeps up to that in flight. */
+START_TEST(test_limits_consumer_grants_more)
+{
+	struct sshm_channel *prod, *cons;
+	struct sshm_region *r = test_region_pattern_checked(4096, 8);
+	unsigned int i;
+
+	test_pair_make(SSHM_CHANNEL_NONBLOCK, &prod, &cons);
+	assert_ok(sshm_channel_set_limits(cons, 100, 0));
+	assert_ok(sshm_channel_set_limits(prod, 200, 0));
+	assert_err(sshm_channel_recv(cons, NULL, &(struct sshm_view *){ NULL }), -EAGAIN);
+	for (i = 0; i < 100; i++)
+		assert_ok(sshm_channel_send(prod, r, NULL, 0));
+	assert_err(sshm_channel_send(prod, r, NULL, 0), -EAGAIN);
+	ck_assert_uint_eq(stats_of(prod).inflight, 100);
+	/* And the consumer holds the producer to it: all 100 are taken. */
+	for (i = 0; i < 100; i++)
+		consume_one(cons);
+	sshm_region_unref(r);
+	sshm_channel_unref(prod);
+	sshm_channel_unref(cons);
+}
+END_TEST
+
 START_TEST(test_limits_invalid)
 {
 	struct sshm_channel *a, *b;
@@ -333,6 +358,7 @@ static Suite *limits_suite(void)
 	tcase_add_test(tc, test_limits_large_region_alone);
 	tcase_add_test(tc, test_limits_invalid);
 	tcase_add_test(tc, test_limits_stats_prefix);
+	tcase_add_test(tc, test_limits_consumer_grants_more);
 	suite_add_tcase(s, tc);
 
 	tc = test_tcase("peer");

@@ -426,7 +426,7 @@ START_TEST(test_wire_reject_type)
 	for (type = 0; type < 256; type++) {
 		size_t n;
 
-		if (type >= WIRE_HELLO && type <= WIRE_SENDER)
+		if (type >= WIRE_HELLO && type <= WIRE_LIMITS)
 			continue;
 		memset(buf, 0, 64);
 		n = build_hello(buf, 1);
@@ -441,7 +441,7 @@ END_TEST
 START_TEST(test_wire_reject_type_named)
 {
 	/* The three the protocol document calls out. */
-	static const uint8_t types[] = { 0, 7, 255 };
+	static const uint8_t types[] = { 0, 8, 255 };
 	size_t i;
 
 	for (i = 0; i < sizeof(types); i++) {
@@ -591,6 +591,26 @@ START_TEST(test_wire_sender)
 	expect_reject(buf, n - 1, -SSHM_EHEADER);
 	expect_reject(buf, n + 1, -SSHM_EHEADER);
 	buf[12] = 1;
+	expect_reject(buf, n, -SSHM_EHEADER);
+}
+END_TEST
+
+START_TEST(test_wire_limits)
+{
+	const struct wire_limits l = { .window = 4096, .budget = (uint64_t)1 << 40 };
+	struct wire_msg m;
+	size_t n = wire_encode_limits(buf, &l);
+
+	ck_assert_uint_eq(n, WIRE_LIMITS_LEN);
+	expect_ok(buf, n, &m);
+	ck_assert_int_eq(m.type, WIRE_LIMITS);
+	ck_assert_uint_eq(m.u.limits.window, 4096);
+	ck_assert_uint_eq(m.u.limits.budget, (uint64_t)1 << 40);
+	expect_reject(buf, n - 1, -SSHM_EHEADER);
+	expect_reject(buf, n + 1, -SSHM_EHEADER);
+	buf[12] = 1; /* reserved */
+	expect_reject(buf, n, -SSHM_EHEADER);
+	n = wire_encode_limits(buf, &(struct wire_limits){ .window = 0, .budget = 1 });
 	expect_reject(buf, n, -SSHM_EHEADER);
 }
 END_TEST
@@ -836,6 +856,10 @@ static void check_consistent(const uint8_t *p, size_t len, const struct wire_msg
 	case WIRE_SENDER:
 		ck_assert_uint_eq(len, WIRE_SENDER_LEN);
 		break;
+	case WIRE_LIMITS:
+		ck_assert_uint_eq(len, WIRE_LIMITS_LEN);
+		ck_assert_uint_ne(m->u.limits.window, 0);
+		break;
 	case WIRE_REGION:
 		ck_assert_uint_eq(len, WIRE_REGION_LEN + (size_t)m->u.region.meta_len);
 		ck_assert_uint_le(m->u.region.meta_len, WIRE_META_MAX);
@@ -875,7 +899,7 @@ static void check_consistent(const uint8_t *p, size_t len, const struct wire_msg
 START_TEST(test_wire_random_bytes)
 {
 	struct wire_msg m, pristine;
-	unsigned long ok[WIRE_SENDER + 1] = { 0 }, rejected = 0;
+	unsigned long ok[WIRE_LIMITS + 1] = { 0 }, rejected = 0;
 	uint8_t *p;
 	int i;
 
@@ -900,7 +924,7 @@ START_TEST(test_wire_random_bytes)
 			p[4] = WIRE_VERSION;
 			/* ... mostly a known type, zero reserved bytes ... */
 			if ((mode & 6) && len >= WIRE_COMMON_LEN) {
-				p[5] = (uint8_t)(1 + (mode >> 8) % 7);
+				p[5] = (uint8_t)(1 + (mode >> 8) % 8);
 				p[6] = p[7] = 0;
 			}
 			/* ... and often lengths that add up. */
@@ -1003,6 +1027,7 @@ static Suite *make_suite(void)
 	tcase_add_test(tc, test_wire_roundtrip_copy);
 	tcase_add_test(tc, test_wire_copy_malformed);
 	tcase_add_test(tc, test_wire_sender);
+	tcase_add_test(tc, test_wire_limits);
 	suite_add_tcase(s, tc);
 
 	tc = test_tcase("region");
