@@ -42,6 +42,10 @@ run no-passpidfd test-identity test-peer $hostile
 # write-sealed memfd opened O_RDWR; views map a read-only reopen instead,
 # with every guarantee of a shared read-only mapping.
 run mmap-eperm test-view test-verify $hostile
+# ... and without /proc either: views are MAP_PRIVATE, and the tests of
+# what only a shared read-only mapping guarantees, or of what needs /proc,
+# skip with their reason; the rest must pass.
+run mmap-eperm,no-proc test-view test-verify test-refusal $hostile
 # Linux < 6.3: no MFD_NOEXEC_SEAL (and row 21's fallback test runs).
 run no-noexec test-region test-verify test-channel test-listener test-hostile-identity
 exit $fail

@@ -345,8 +345,8 @@ static Suite *hostile_fds_suite(void)
 	test_add_if(tc, test_hostile_row07_dev_null, NULL);
 	test_add_if(tc, test_hostile_row07_regular_file, NULL);
 	test_add_if(tc, test_hostile_row07_dev_shm_file, NULL);
-	test_add_if(tc, test_hostile_row07_opath_memfd, NULL);
-	test_add_if(tc, test_hostile_row07_write_only_memfd, NULL);
+	test_add_if(tc, test_hostile_row07_opath_memfd, test_need_proc());
+	test_add_if(tc, test_hostile_row07_write_only_memfd, test_need_proc());
 	test_add_if(tc, test_hostile_row07_pidfd, test_need_pidfd());
 	test_add_if(tc, test_hostile_row07_procfs_file, NULL);
 	test_add_if(tc, test_hostile_row07_sysfs_file, need_sysfs());

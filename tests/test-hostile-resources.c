@@ -790,14 +790,15 @@ static Suite *hostile_resources_suite(void)
 	test_add_if(tc, test_hostile_row04_default_cap, NULL);
 	test_add_if(tc, test_hostile_row04_peer_max_size, NULL);
 	test_add_if(tc, test_hostile_row05_sparse_tib, need_sparse_tib());
-	test_add_if(tc, test_hostile_row05_hole_hidden_by_blocks, NULL);
+	test_add_if(tc, test_hostile_row05_hole_hidden_by_blocks, test_need_proc());
 	test_add_if(tc, test_hostile_row06_hugetlb, test_need_hugetlb());
 	suite_add_tcase(s, tc);
 
 	tc = test_tcase("row13_rlimit");
 	test_add_if(tc, test_hostile_row13_no_slot, need_not_valgrind());
 	test_add_if(tc, test_hostile_row13_one_slot, need_not_valgrind());
-	test_add_if(tc, test_hostile_row13_just_enough, need_not_valgrind());
+	test_add_if(tc, test_hostile_row13_just_enough,
+		    need_not_valgrind() ? need_not_valgrind() : test_need_proc());
 	suite_add_tcase(s, tc);
 
 	tc = test_tcase("row15_peer_dies");

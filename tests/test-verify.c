@@ -891,7 +891,7 @@ static Suite *make_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = test_tcase("memfd");
-	tcase_add_test(tc, test_verify_opath_memfd);
+	test_add_if(tc, test_verify_opath_memfd, test_need_proc());
 	tcase_add_test(tc, test_verify_opath_directory);
 	test_add_if(tc, test_verify_disk_file, need_disk_dir());
 	test_add_if(tc, test_verify_dev_shm_file, need_dev_shm());
@@ -926,10 +926,10 @@ static Suite *make_suite(void)
 
 	tc = test_tcase("populated");
 	tcase_add_test(tc, test_verify_populated_sparse);
-	tcase_add_test(tc, test_verify_populated_full);
+	test_add_if(tc, test_verify_populated_full, test_need_proc());
 	tcase_add_test(tc, test_verify_populated_partial);
-	tcase_add_test(tc, test_verify_populated_inflated_blocks);
-	tcase_add_test(tc, test_verify_populated_keeps_offset);
+	test_add_if(tc, test_verify_populated_inflated_blocks, test_need_proc());
+	test_add_if(tc, test_verify_populated_keeps_offset, test_need_proc());
 	suite_add_tcase(s, tc);
 
 	tc = test_tcase("hugetlb");

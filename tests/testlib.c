@@ -362,6 +362,24 @@ int test_hugetlb_memfd(void)
 	return fd;
 }
 
+const char *test_need_proc(void)
+{
+	int fd = open("/proc/self/fd/0", O_PATH | O_CLOEXEC);
+
+	if (fd < 0)
+		return "no /proc/self/fd (procfs not mounted)";
+	close(fd);
+	return NULL;
+}
+
+const char *test_need_ro_view(void)
+{
+	if (feature_probe(FEATURE_RO_SHARED_MAP) == 0 || !test_need_proc())
+		return NULL;
+	return "no read-only MAP_SHARED of a write-sealed memfd (Linux < 6.7) and no /proc "
+	       "for a read-only reopen: views are MAP_PRIVATE";
+}
+
 const char *test_need_hugetlb(void)
 {
 	/* The probe makes what test_hugetlb_memfd() makes. */

@@ -95,6 +95,16 @@ const char *test_need_passpidfd(void);
  */
 const char *test_need_verified(void);
 const char *test_need_verified_passpidfd(void);
+/* /proc/self/fd can be opened (a test reopens a descriptor through it). */
+const char *test_need_proc(void);
+/*
+ * A view is a read-only MAP_SHARED mapping that can never be made
+ * writable: either the kernel maps a write-sealed memfd that way directly
+ * (6.7, 6.1.149, 6.12.9), or the library maps a read-only reopen through
+ * /proc.  Without both, views are MAP_PRIVATE (the same bytes, but
+ * mprotect(PROT_WRITE) succeeds on them).
+ */
+const char *test_need_ro_view(void);
 
 /* ------------------------------------------------------------ assertions */
 
