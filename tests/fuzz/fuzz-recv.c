@@ -191,9 +191,12 @@ static void send_packet(int sock, const uint8_t *buf, size_t len, const int *fds
 
 static void send_hello(int sock)
 {
-	const struct wire_hello h = { .window = 64, .inline_max = 65536, .meta_max = 4096 };
+	/* The library's own features, so that COPY, SENDER and LIMITS from
+	 * the fuzzer reach their code. */
+	const struct wire_hello h = { .window = 64, .inline_max = 65536, .meta_max = 4096,
+				      .budget = (uint64_t)64 << 20, .features = WIRE_F_KNOWN };
 	const int none[3] = { -1, -1, -1 };
-	uint8_t buf[WIRE_HELLO_LEN];
+	uint8_t buf[WIRE_HELLO_EXT_LEN];
 
 	send_packet(sock, buf, wire_encode_hello(buf, &h), none);
 }

@@ -27,7 +27,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	switch (m.type) {
 	case WIRE_HELLO:
-		assert(size >= WIRE_HELLO_LEN && m.u.hello.window > 0);
+		assert(size == WIRE_HELLO_LEN || size >= WIRE_HELLO_EXT_LEN);
+		assert(m.u.hello.window > 0);
+		break;
+	case WIRE_COPY:
+		assert(size == WIRE_COPY_LEN + (size_t)m.u.copy.meta_len + m.u.copy.data_len);
+		assert(m.u.copy.offset < m.u.copy.total);
+		assert(m.u.copy.data_len > 0 &&
+		       m.u.copy.data_len <= m.u.copy.total - m.u.copy.offset);
+		sum += m.data[m.u.copy.data_len - 1];
+		break;
+	case WIRE_SENDER:
+		assert(size == WIRE_SENDER_LEN);
+		break;
+	case WIRE_LIMITS:
+		assert(size == WIRE_LIMITS_LEN && m.u.limits.window > 0);
 		break;
 	case WIRE_REGION:
 		assert(size == WIRE_REGION_LEN + m.u.region.meta_len);
