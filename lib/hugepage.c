@@ -96,7 +96,8 @@ enum hugepage_shmem hugepage_shmem_mode(void)
 	size_t i;
 	int fd;
 
-	fd = open("/sys/kernel/mm/transparent_hugepage/shmem_enabled", O_RDONLY | O_CLOEXEC);
+	fd = open("/sys/kernel/mm/transparent_hugepage/shmem_enabled",
+		  O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return HUGEPAGE_SHMEM_NEVER;
 	n = read(fd, buf, sizeof(buf) - 1);

@@ -25,7 +25,7 @@ int hugepage_populate(void *p, size_t len, int write);
 
 /* What /sys/kernel/mm/transparent_hugepage/shmem_enabled says for memfds. */
 enum hugepage_shmem {
-	HUGEPAGE_SHMEM_NEVER, /* also deny, and unknown (no THP, no sysfs) */
+	HUGEPAGE_SHMEM_NEVER,  /* also deny, and unknown (no THP, no sysfs) */
 	HUGEPAGE_SHMEM_ALWAYS, /* also force */
 	HUGEPAGE_SHMEM_WITHIN_SIZE,
 	HUGEPAGE_SHMEM_ADVISE, /* only mappings advised MADV_HUGEPAGE */

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "channel-internal.h"
+#include "conn.h"
 #include "private.h"
 #include "socket.h"
 
@@ -195,7 +195,8 @@ static int peer_allowed(const struct sshm_listener *l, int fd)
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
 		return neg_errno();
 	if ((l->n_uids || l->n_gids) && !in_list(l->uids, l->n_uids, cred.uid) &&
-	    !in_list(l->gids, l->n_gids, cred.gid) && !(l->n_gids && groups_allowed(l, fd)))
+	    !in_list(l->gids, l->n_gids, cred.gid) &&
+	    !(l->n_gids && groups_allowed(l, fd)))
 		return 0;
 	if (!l->check)
 		return 1;

@@ -12,7 +12,9 @@
 
 static int set_passpidfd(int fd, int on)
 {
-	return setsockopt(fd, SOL_SOCKET, SO_PASSPIDFD, &on, sizeof(on)) == 0 ? 0 : neg_errno();
+	return setsockopt(fd, SOL_SOCKET, SO_PASSPIDFD, &on, sizeof(on)) == 0
+		   ? 0
+		   : neg_errno();
 }
 
 void peer_init(struct peer *p, int fd, int passpidfd)

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "channel-internal.h"
+#include "conn.h"
 #include "identity.h"
 #include "private.h"
 #include "view.h"
@@ -120,7 +120,7 @@ static int receive_copy(struct packet *p, const struct sshm_policy *policy,
 			struct sshm_view **ret)
 {
 	const uint64_t cap = policy && policy->max_size ? policy->max_size
-						       : SSHM_DEFAULT_MAX_SIZE;
+							: SSHM_DEFAULT_MAX_SIZE;
 	struct sshm_identity id;
 	struct view_parts parts = {
 		.own = p->buf,

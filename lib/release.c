@@ -103,7 +103,8 @@ static int grow(uint64_t **p, unsigned int n)
 	return 0;
 }
 
-int release_queue_set_limits(struct release_queue *q, unsigned int window, uint64_t budget)
+int release_queue_set_limits(struct release_queue *q, unsigned int window,
+			     uint64_t budget)
 {
 	uint8_t *ids;
 	int r = 0;

@@ -45,7 +45,8 @@ int release_queue_flush(struct release_queue *q);
  * it enforces never shrinks: the peer may still be sending under a larger
  * announcement it has read.  0 or -ENOMEM.
  */
-int release_queue_set_limits(struct release_queue *q, unsigned int window, uint64_t budget);
+int release_queue_set_limits(struct release_queue *q, unsigned int window,
+			     uint64_t budget);
 
 /* Regions held plus RELEASEs not sent yet. */
 unsigned int release_queue_owed(struct release_queue *q);

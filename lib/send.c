@@ -7,7 +7,7 @@
 #include <poll.h>
 #include <string.h>
 
-#include "channel-internal.h"
+#include "conn.h"
 #include "hugepage.h"
 #include "private.h"
 #include "socket.h"
@@ -195,8 +195,8 @@ static int send_copy(struct sshm_channel *ch, const uint8_t *data, size_t len,
 		w.offset = off;
 		w.meta_len = off ? 0 : (uint32_t)meta_len;
 		w.data_len = (uint32_t)(len - off < (off ? ch->copy_piece : first)
-						? len - off
-						: (off ? ch->copy_piece : first));
+					    ? len - off
+					    : (off ? ch->copy_piece : first));
 		iov[0] = (struct iovec){ hdr, wire_encode_copy(hdr, &w) };
 		iov[1] = (struct iovec){ (void *)meta, w.meta_len };
 		iov[2] = (struct iovec){ (void *)(data + off), w.data_len };
@@ -221,7 +221,8 @@ static int thp_mode(struct sshm_channel *ch)
 
 static size_t inline_threshold(const struct sshm_channel *ch)
 {
-	return ch->hello.inline_max < ch->inline_max ? ch->hello.inline_max : ch->inline_max;
+	return ch->hello.inline_max < ch->inline_max ? ch->hello.inline_max
+						     : ch->inline_max;
 }
 
 /* The path a payload of @len bytes takes to one consumer. */

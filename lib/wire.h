@@ -25,21 +25,22 @@ enum wire_type {
 };
 
 /* HELLO features: what the HELLO's author accepts and does. */
-#define WIRE_F_COPY   0x1u /* accepts COPY messages */
-#define WIRE_F_SENDER 0x2u /* accepts SENDER, and sends one before it sends
+#define WIRE_F_COPY 0x1u /* accepts COPY messages */
+#define WIRE_F_SENDER                                                                    \
+	0x2u		   /* accepts SENDER, and sends one before it sends              \
 			    * from another process than before */
 #define WIRE_F_LIMITS 0x4u /* accepts LIMITS messages */
 #define WIRE_F_KNOWN  (WIRE_F_COPY | WIRE_F_SENDER | WIRE_F_LIMITS)
 
-#define WIRE_COMMON_LEN	 8u
-#define WIRE_HELLO_LEN	 32u
-#define WIRE_REGION_LEN	 32u /* + meta */
-#define WIRE_INLINE_LEN	 16u /* + meta + data */
-#define WIRE_RELEASE_LEN 16u /* + 8 * count */
+#define WIRE_COMMON_LEN	   8u
+#define WIRE_HELLO_LEN	   32u
+#define WIRE_REGION_LEN	   32u /* + meta */
+#define WIRE_INLINE_LEN	   16u /* + meta + data */
+#define WIRE_RELEASE_LEN   16u /* + 8 * count */
 #define WIRE_HELLO_EXT_LEN 48u /* the HELLO with budget and features */
-#define WIRE_COPY_LEN	 32u /* + meta + data */
-#define WIRE_SENDER_LEN	 16u
-#define WIRE_LIMITS_LEN	 24u
+#define WIRE_COPY_LEN	   32u /* + meta + data */
+#define WIRE_SENDER_LEN	   16u
+#define WIRE_LIMITS_LEN	   24u
 
 /* Hard protocol limits: a peer may announce less, never more. */
 #define WIRE_META_MAX	 4096u
@@ -84,7 +85,7 @@ struct wire_limits {
 
 /* One packet of a payload copied through the socket in pieces. */
 struct wire_copy {
-	uint64_t total;    /* the whole payload, > 0 */
+	uint64_t total;	   /* the whole payload, > 0 */
 	uint64_t offset;   /* of this piece's data; 0 for the first */
 	uint32_t meta_len; /* only in the first piece */
 	uint32_t data_len; /* > 0, offset + data_len <= total */
@@ -124,8 +125,9 @@ int wire_decode_copy_piece(const void *head, size_t len, struct wire_copy *ret);
 uint64_t wire_release_id(const struct wire_msg *msg, uint32_t i);
 
 /*
- * Encoders write the fixed part (a HELLO always in its extended form) into @buf (which must hold the *_LEN bytes)
- * and return its length; the caller appends meta/data/ids with iovecs.
+ * Encoders write the fixed part (a HELLO always in its extended form) into @buf (which
+ * must hold the *_LEN bytes) and return its length; the caller appends meta/data/ids with
+ * iovecs.
  */
 size_t wire_encode_hello(uint8_t *buf, const struct wire_hello *h);
 size_t wire_encode_region(uint8_t *buf, const struct wire_region *r);

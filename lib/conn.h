@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * channel-internal - the channel object as channel.c, send.c and receive.c
- * share it.  Nothing else includes this.
+ * conn - the channel object, one connection's state, as the files of a
+ * channel share it: channel.c, inbound.c, announce.c, send.c, receive.c,
+ * listener.c.  Nothing else includes this.
  */
-#ifndef SSHM_CHANNEL_INTERNAL_H
-#define SSHM_CHANNEL_INTERNAL_H
+#ifndef SSHM_CONN_H
+#define SSHM_CONN_H
 
 #include <stdint.h>
 #include <sys/socket.h>
@@ -52,7 +53,7 @@ struct sshm_channel {
 	uint64_t budget;
 	struct wire_limits announced; /* what the peer was told we accept */
 	int limits_unsent;	      /* window/budget differ from announced */
-	pid_t sender;	     /* the process that sent last: a SENDER before another does */
+	pid_t sender; /* the process that sent last: a SENDER before another does */
 
 	/* receiving side */
 	struct release_queue *releases;
@@ -78,8 +79,28 @@ void channel_count_refusal(struct sshm_channel *ch, int code);
  */
 int channel_new(int fd, unsigned int flags, int passpidfd, struct sshm_channel **ret);
 
+/* announce.c: our HELLO, sent once at construction. */
+int channel_send_hello(struct sshm_channel *ch);
+
+/*
+ * inbound.c: reads until @done(ch, @arg) holds, or (@done NULL) until
+ * nothing is left to read; data messages are kept for recv.  Blocks per
+ * the channel's mode unless @dontwait.
+ */
+int channel_pump(struct sshm_channel *ch,
+		 int (*done)(const struct sshm_channel *, uint64_t), uint64_t arg,
+		 int dontwait);
+
+/* For channel_pump(): nothing this side sent is in flight any more. */
+int channel_nothing_in_flight(const struct sshm_channel *ch, uint64_t unused);
+
 /* Marks the channel broken by @code (the first code sticks); returns @code. */
-int channel_break(struct sshm_channel *ch, int code);
+static inline int channel_break(struct sshm_channel *ch, int code)
+{
+	if (!ch->broken)
+		ch->broken = code;
+	return code;
+}
 
 /* Waits (per the channel's mode) until the peer's HELLO is known. */
 int channel_wait_hello(struct sshm_channel *ch);
