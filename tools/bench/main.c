@@ -383,22 +383,6 @@ static int parse_options(int argc, char **argv, struct options *o)
 	return options_check(o, given);
 }
 
-/* Says once when the limits asked for are more than a consumer grants. */
-static void limits_note(const struct options *o)
-{
-	unsigned int window;
-	uint64_t budget;
-	char b[32];
-
-	limits_effective(o, &window, &budget);
-	if (o->window > window)
-		tool_error(0, "note: --window %u: a library consumer grants %u, "
-			   "every method holds to %u", o->window, window, window);
-	if (o->budget > budget)
-		tool_error(0, "note: --budget: a library consumer grants %s, "
-			   "every method holds to it", format_bytes(budget, b, sizeof(b)));
-}
-
 /* One cell: set up, run, report; its figures in @run.  0, 1 or 2. */
 static int run_cell(const struct options *o, struct cell *c, unsigned int rep,
 		    struct run *run, char *last_note, size_t note_len)
@@ -484,7 +468,5 @@ int main(int argc, char **argv)
 		}
 	}
 	print_header(&o);
-	if (!o.latency)
-		limits_note(&o);
 	return o.latency ? run_latency(&o) : run_throughput(&o);
 }

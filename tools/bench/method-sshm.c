@@ -28,8 +28,12 @@ int sshm_link_pair(struct cell *c, struct link *l)
 	r = sshm_channel_pair(0, &l->prod_ch, &l->cons_ch);
 	if (r < 0)
 		return r;
-	/* Only the producer's side sends regions; 0 takes the default. */
-	return sshm_channel_set_limits(l->prod_ch, c->o->window, c->o->budget);
+	/* The producer keeps to these, and the consumer grants them (its
+	 * LIMITS message): both sides set the same; 0 takes the default. */
+	r = sshm_channel_set_limits(l->prod_ch, c->o->window, c->o->budget);
+	if (r >= 0)
+		r = sshm_channel_set_limits(l->cons_ch, c->o->window, c->o->budget);
+	return r;
 }
 
 static int sshm_setup(struct cell *c)

@@ -136,18 +136,14 @@ int parse_seconds(const char *opt, const char *arg, int zero_ok, double *ret)
 }
 
 /*
- * What a library producer's channel holds to: its own limits (--window,
- * --budget, the defaults otherwise) and what the consumer announced, the
- * smaller.  A library consumer announces the defaults (sshm.h,
- * sshm_channel_set_limits()), so more than those is never granted.
+ * What a library producer's channel holds to: --window and --budget (the
+ * defaults otherwise), which the consumer grants too (it sets the same
+ * limits on its side, and tells the producer with a LIMITS message).
  */
 void limits_effective(const struct options *o, unsigned int *window, uint64_t *budget)
 {
-	unsigned int w = o->window ? o->window : SSHM_WINDOW_DEFAULT;
-	uint64_t b = o->budget ? o->budget : SSHM_BUDGET_DEFAULT;
-
-	*window = w < SSHM_WINDOW_DEFAULT ? w : SSHM_WINDOW_DEFAULT;
-	*budget = b < SSHM_BUDGET_DEFAULT ? b : SSHM_BUDGET_DEFAULT;
+	*window = o->window ? o->window : SSHM_WINDOW_DEFAULT;
+	*budget = o->budget ? o->budget : SSHM_BUDGET_DEFAULT;
 }
 
 int worker_buffer(struct worker *w, uint64_t size)
