@@ -1,9 +1,12 @@
 #!/bin/sh
 # The programs of doc/examples/ against the library of this build:
-# producer -> consumer carries a file byte for byte through a socket, and
-# epoll-consumer serves three producers at once, then stops on SIGINT.
+# producer -> consumer carries a file byte for byte through a socket, the
+# consumer goes on after a refused message (tests/raw-peer sends it), and
+# epoll-consumer serves three producers at once, goes on after a refused
+# message, then stops on SIGINT.
 set -eu
 ex="${top_builddir:-.}/doc/examples"
+peer="${top_builddir:-.}/tests/raw-peer"
 tmp=$(mktemp -d)
 bg=
 cleanup()
@@ -62,6 +65,21 @@ grep -q 'message 1: sealed region of 1048577 bytes from pid [0-9]*, identity ' \
 [ ! -e "$tmp/sock" ] || fail "the consumer left its socket file behind"
 echo "PASS: producer -> consumer, $(wc -c <"$tmp/out") bytes identical"
 
+# ---- consumer: a refused message (a write-only memfd: the mapping fails
+# with EACCES) is reported, and the good one after it arrives
+$limit "$ex/consumer" "$tmp/rsock" >"$tmp/rout" 2>"$tmp/refused.err" &
+cpid=$!
+bg="$cpid"
+wait_socket "$tmp/rsock"
+$limit "$peer" -t 30 "$tmp/rsock" write-only-region >"$tmp/peer.err" 2>&1 ||
+	fail "the consumer did not release both regions (raw-peer exit $?)"
+wait "$cpid" || fail "consumer exited with $? after a refused message"
+bg=
+grep -q 'message 1 refused: Permission denied' "$tmp/refused.err" ||
+	fail "the consumer did not report the refused message"
+[ "$(cat "$tmp/rout")" = "good region" ] || fail "the consumer wrote '$(cat "$tmp/rout")'"
+echo "PASS: consumer reports a refused message and goes on"
+
 # ---- epoll-consumer: three producers at the same time
 $limit "$ex/epoll-consumer" "$tmp/esock" 3 >"$tmp/eout" 2>"$tmp/epoll.err" &
 epid=$!
@@ -82,6 +100,20 @@ bg=
 got=$(sed -n 's/^message [123]: \([0-9]*\) bytes from pid [0-9]*, identity .*/\1/p' "$tmp/eout" | sort -n | tr '\n' ' ')
 [ "$got" = "70001 140001 210001 " ] || fail "epoll-consumer received sizes '$got'"
 echo "PASS: epoll-consumer served 3 concurrent producers"
+
+# ---- epoll-consumer: a refused message does not drop its producer
+$limit "$ex/epoll-consumer" "$tmp/rsock2" 2 >"$tmp/rout2" 2>"$tmp/epoll2.err" &
+epid=$!
+bg="$epid"
+wait_socket "$tmp/rsock2"
+$limit "$peer" -t 30 "$tmp/rsock2" write-only-region >"$tmp/peer2.err" 2>&1 ||
+	fail "epoll-consumer did not release both regions (raw-peer exit $?)"
+wait "$epid" || fail "epoll-consumer exited with $? after a refused message"
+bg=
+grep -q '^message 1: refused: Permission denied' "$tmp/rout2" &&
+	grep -q '^message 2: 12 bytes from pid' "$tmp/rout2" ||
+	fail "epoll-consumer: '$(cat "$tmp/rout2")'"
+echo "PASS: epoll-consumer reports a refused message and goes on"
 
 # ---- epoll-consumer: SIGINT through its signalfd ends it cleanly
 $flimit "$ex/epoll-consumer" "$tmp/isock" 100 >"$tmp/iout" 2>"$tmp/int.err" &

@@ -331,6 +331,9 @@ int main(int argc, char **argv)
 	tool_name = "sshm-send";
 	/* The library sends with MSG_NOSIGNAL; this covers everything else. */
 	signal(SIGPIPE, SIG_IGN);
+	/* A region in flight holds its memfd until released: many of them
+	 * (--count) need descriptors. */
+	(void)tool_raise_nofile();
 
 	/* getopt_long() names argv[0] in its messages: not libtool's path. */
 	argv[0] = (char *)tool_name;

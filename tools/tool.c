@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "tool.h"
@@ -48,6 +49,24 @@ int tool_usage_error(void)
 void tool_version(void)
 {
 	printf("%s (%s) %s\n", tool_name, PACKAGE_NAME, PACKAGE_VERSION);
+}
+
+unsigned long tool_raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 0;
+	/* Never refused by the kernel (the hard limit is at most
+	 * fs.nr_open), but a sandbox may: then the old soft limit stays. */
+	if (rl.rlim_cur < rl.rlim_max) {
+		rlim_t old = rl.rlim_cur;
+
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			rl.rlim_cur = old;
+	}
+	return rl.rlim_cur > ULONG_MAX ? ULONG_MAX : (unsigned long)rl.rlim_cur;
 }
 
 int tool_parse_ulong(const char *s, unsigned long *ret)

@@ -40,6 +40,15 @@ int tool_usage_error(void);
 void tool_version(void);
 
 /*
+ * Raises the soft RLIMIT_NOFILE to the hard limit, at start.  A receiver
+ * spends descriptors per connection and per message (see sshm-recv(1));
+ * the usual soft limit of 1024 only protects select(2), which no tool
+ * uses.  Returns the soft limit now in force (the old one when it could
+ * not be raised: the tool goes on with it).
+ */
+unsigned long tool_raise_nofile(void);
+
+/*
  * Parses a byte count: decimal digits, optionally followed by K, M, G, T
  * (powers of 1024, either case, optionally followed by "iB" or "B").
  * Returns 0, -EINVAL or -ERANGE; *ret_size written on success only.

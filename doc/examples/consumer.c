@@ -7,8 +7,9 @@
  * Listens on SOCKET (a path, or @name for an abstract socket), accepts one
  * producer and receives every message it sends under an explicit policy.
  * For each one it reports the identity verdict and the size on standard
- * error and writes the bytes to standard output.  It exits when the
- * producer closes the connection.
+ * error and writes the bytes to standard output; a message the policy
+ * refuses is reported and skipped.  It exits when the producer closes the
+ * connection (status 0), or breaks the protocol (status 1).
  *
  *   cc -std=c11 -Wall -Wextra -Werror -o consumer consumer.c \
  *      $(pkg-config --cflags --libs sshm)
@@ -102,20 +103,25 @@ int main(int argc, char **argv)
 
 	for (;;) {
 		r = sshm_channel_recv(ch, &policy, &view);
-		/* The producer closed the connection: we are done. */
-		if (r == -EPIPE)
-			break;
-		/* A system error, or a channel broken by a protocol violation. */
-		if (r == -SSHM_EBROKEN || (r < 0 && r > -SSHM_EBASE)) {
-			fail("receive", r);
-			goto out;
-		}
-		/* One message refused by the policy: it was closed unmapped and
-		 * released, the channel stays usable. */
-		if (r < 0) {
+		/*
+		 * After an error, the channel alone says what it meant.  Still
+		 * open: one message was refused (it failed a check, or could
+		 * not be mapped: -SSHM_E* and -errno alike), it was closed
+		 * unmapped and released, and the next one may be fine.  No list
+		 * of codes: a producer must not stop us with one we forgot.
+		 */
+		if (r < 0 && sshm_channel_is_open(ch) > 0) {
 			fprintf(stderr, "consumer: message %lu refused: %s\n",
 				++n, sshm_strerror(r));
 			continue;
+		}
+		/* Closed: the producer left after everything it sent was
+		 * received (-EPIPE), or it broke the protocol. */
+		if (r == -EPIPE)
+			break;
+		if (r < 0) {
+			fail("receive", r);
+			goto out;
 		}
 		report(++n, view);
 		r = write_all(STDOUT_FILENO, sshm_view_data(view),

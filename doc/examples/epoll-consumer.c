@@ -9,6 +9,21 @@
  * signalfd for SIGINT.  Prints one line per message received and exits
  * after N messages, or at once on SIGINT.
  *
+ * At most MAX_PRODUCERS (64) producers at once: one more is accepted and
+ * closed at once.  Nothing closes a producer that connects and sends
+ * nothing, so 64 of them keep every other one out: a server open to
+ * strangers also needs an idle timeout (sshm-recv(1) has one) and a word
+ * on who may connect (sshm_listener_allow_uid(3)).
+ *
+ * Descriptors: per producer its socket, plus an eventfd once it has
+ * handed out a region view (the library makes it, for views dropped in
+ * other threads; we drop ours here, so we never watch it, see
+ * sshm_channel_wake_fd(3)), plus one memfd per view kept (none: each is
+ * dropped at once).  Data messages read ahead by sshm_channel_flush() and
+ * not yet received hold a memfd and a pidfd each, up to the window of 64
+ * per producer.  Worst case 64 x (2 + 2 x 64) = 8320, far above the usual
+ * soft limit of 1024: main() raises RLIMIT_NOFILE to the hard limit.
+ *
  *   cc -std=c11 -Wall -Wextra -Werror -o epoll-consumer epoll-consumer.c \
  *      $(pkg-config --cflags --libs sshm)
  */
@@ -21,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -114,11 +130,13 @@ static int receive_ready(struct state *s, int slot)
 		r = sshm_channel_recv(s->ch[slot], &s->policy, &view);
 		if (r == -EAGAIN)
 			break;
-		if (r == -EPIPE || r == -SSHM_EBROKEN || (r < 0 && r > -SSHM_EBASE))
+		/* Closed: the producer left (-EPIPE) or broke the protocol. */
+		if (r < 0 && sshm_channel_is_open(s->ch[slot]) <= 0)
 			return r;
 		n++;
 		s->received++;
-		/* Refused by the policy: closed, released, channel still fine. */
+		/* Still open: one message refused (a failed check, a failed
+		 * mapping: whatever the code), closed, released. */
 		if (r < 0) {
 			printf("message %lu: refused: %s\n", s->received,
 			       sshm_strerror(r));
@@ -174,6 +192,17 @@ static int on_channel(struct state *s, int slot)
 		return fail("epoll_ctl", r);
 	s->want_out[slot] = out;
 	return 0;
+}
+
+/* The soft limit up to the hard one: see the descriptor budget above. */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
 }
 
 static int parse_count(const char *arg, unsigned long *ret)
@@ -241,9 +270,12 @@ int main(int argc, char **argv)
 	memset(&s, 0, sizeof(s));
 	s.ep = -1;
 	if (argc != 3 || parse_count(argv[2], &s.wanted) < 0) {
-		fprintf(stderr, "usage: epoll-consumer SOCKET N\n");
+		fprintf(stderr, "usage: epoll-consumer SOCKET N\n"
+			"Receives N messages from at most %d producers at once.\n",
+			MAX_PRODUCERS);
 		return 2;
 	}
+	raise_nofile();
 	/* The default limits, a hole-free region, and best-effort identity. */
 	s.policy.identity = SSHM_IDENTITY_BEST_EFFORT;
 	s.policy.flags = SSHM_POLICY_POPULATED;

@@ -230,6 +230,9 @@ int main(int argc, char **argv)
 	int r;
 
 	tool_name = "sshm-stat";
+	/* Every target costs descriptors of our own (an O_PATH, a reopen),
+	 * and we may have inherited many: the same budget as every tool. */
+	(void)tool_raise_nofile();
 	/* A buffer of our own: stdio would otherwise ask isatty(1), an ioctl,
 	 * and standard output may be the very terminal being inspected. */
 	setvbuf(stdout, outbuf, _IOLBF, sizeof(outbuf));
