@@ -42,7 +42,8 @@ static void channel_free(struct sshm_channel *ch)
 	free(ch);
 }
 
-int channel_new(int fd, unsigned int flags, int passpidfd, struct sshm_channel **ret)
+int channel_new(int fd, unsigned int flags, int passpidfd, const struct verify_env *env,
+		struct sshm_channel **ret)
 {
 	struct sshm_channel *ch;
 	int r;
@@ -70,7 +71,7 @@ int channel_new(int fd, unsigned int flags, int passpidfd, struct sshm_channel *
 	ch->rxbuf = malloc(WIRE_PACKET_MAX);
 	r = ch->rxbuf ? ledger_init(&ch->ledger, ch->window) : -ENOMEM;
 	if (r >= 0)
-		r = verify_env_init(&ch->env);
+		r = env ? (ch->env = *env, 0) : verify_env_init(&ch->env);
 	/* A peer that is gone already (-EPIPE) may have sent messages before
 	 * it left: they are read and delivered, then end of stream. */
 	if (r >= 0 && (r = channel_send_hello(ch)) == -EPIPE)
@@ -102,13 +103,13 @@ SSHM_EXPORT int sshm_channel_pair(unsigned int flags, struct sshm_channel **ret_
 	if (r >= 0)
 		r = pb = socket_set_passcred(sv[1]);
 	if (r >= 0)
-		r = channel_new(sv[0], flags, pa, &a);
+		r = channel_new(sv[0], flags, pa, NULL, &a);
 	if (r < 0) {
 		close(sv[0]);
 		close(sv[1]);
 		return r;
 	}
-	r = channel_new(sv[1], flags, pb, &b);
+	r = channel_new(sv[1], flags, pb, &a->env, &b);
 	if (r < 0) {
 		sshm_channel_unref(a);
 		close(sv[1]);
@@ -138,7 +139,7 @@ SSHM_EXPORT int sshm_channel_connect(const char *path, unsigned int flags,
 	if (r >= 0 && connect(fd, (struct sockaddr *)&sa, len) < 0)
 		r = neg_errno();
 	if (r >= 0)
-		r = channel_new(fd, flags, passpidfd, ret_channel);
+		r = channel_new(fd, flags, passpidfd, NULL, ret_channel);
 	if (r < 0)
 		close(fd);
 	return r;
@@ -170,7 +171,7 @@ SSHM_EXPORT int sshm_channel_adopt(int fd, unsigned int flags,
 	r = socket_set_passcred(fd);
 	if (r < 0)
 		return r;
-	return channel_new(fd, flags, r, ret_channel);
+	return channel_new(fd, flags, r, NULL, ret_channel);
 }
 
 SSHM_EXPORT struct sshm_channel *sshm_channel_ref(struct sshm_channel *ch)

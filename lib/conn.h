@@ -28,6 +28,7 @@ struct packet {
 	size_t len;
 	struct wire_msg msg; /* points into buf */
 	int fd;		     /* a REGION's memfd, else -1 */
+	int fd_error;	     /* a REGION whose fd we had no room for: -EMFILE */
 	int pidfd;	     /* SCM_PIDFD, or -1 */
 	int pidfd_error;     /* an SCM_PIDFD without a descriptor */
 	int pin;	     /* the pidfd pinning the sender: pidfd, the peer's, or -1 */
@@ -74,10 +75,12 @@ void channel_count_refusal(struct sshm_channel *ch, int code);
 
 /*
  * A channel around a connected socket whose SO_PASSCRED (and SO_PASSPIDFD,
- * @passpidfd) the caller set.  Sends our HELLO.  Never closes @fd: on
- * failure the caller still owns it.
+ * @passpidfd) the caller set.  Sends our HELLO.  @env: where memfds live,
+ * learned already (a listener's), or NULL to learn it with a probe memfd.
+ * Never closes @fd: on failure the caller still owns it.
  */
-int channel_new(int fd, unsigned int flags, int passpidfd, struct sshm_channel **ret);
+int channel_new(int fd, unsigned int flags, int passpidfd, const struct verify_env *env,
+		struct sshm_channel **ret);
 
 /* announce.c: our HELLO, sent once at construction. */
 int channel_send_hello(struct sshm_channel *ch);

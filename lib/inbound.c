@@ -219,7 +219,11 @@ static int read_one(struct sshm_channel *ch, int dontwait, struct packet *p)
 		return (int)n;
 	pin = peer_packet(&ch->peer, ch->fd, &rx);
 	r = wire_decode(ch->rxbuf, (size_t)n, &m);
-	if (r == 0 && rx.nfds != (m.type == WIRE_REGION ? 1u : 0u))
+	/* A REGION whose fd we had no room for is refused alone (it is
+	 * released); an fd lost with any other type was one too many. */
+	if (r == 0 && rx.nfds != (m.type == WIRE_REGION && !rx.fds_lost ? 1u : 0u))
+		r = -SSHM_EPROTO;
+	if (r == 0 && rx.fds_lost && m.type != WIRE_REGION)
 		r = -SSHM_EPROTO;
 	if (r == 0)
 		r = consume_packet(ch, &m, rx.cred.pid);
@@ -243,6 +247,7 @@ static int read_one(struct sshm_channel *ch, int dontwait, struct packet *p)
 	p->len = (size_t)n;
 	p->msg = m;
 	p->fd = rx.nfds ? rx.fds[0] : -1;
+	p->fd_error = rx.fds_lost;
 	p->pidfd = rx.pidfd;
 	p->pidfd_error = rx.pidfd_error;
 	p->pin = pin;

@@ -17,6 +17,9 @@ struct sshm_listener {
 	int fd;
 	int passpidfd; /* accepted sockets inherit SO_PASSCRED/SO_PASSPIDFD */
 	char *path;    /* to unlink, NULL for abstract names */
+	/* Where memfds live, learned once: an accept needs no probe memfd,
+	 * so a full descriptor table cannot lose a connection there. */
+	struct verify_env env;
 
 	/* who may connect */
 	uint32_t uids[ALLOW_MAX], gids[ALLOW_MAX];
@@ -80,7 +83,9 @@ SSHM_EXPORT int sshm_listener_new(const char *path, unsigned int flags,
 			return -ENOMEM;
 		}
 	}
-	fd = listen_on(path, flags, &l->passpidfd);
+	fd = verify_env_init(&l->env);
+	if (fd >= 0)
+		fd = listen_on(path, flags, &l->passpidfd);
 	if (fd < 0) {
 		free(l->path);
 		free(l);
@@ -238,7 +243,7 @@ SSHM_EXPORT int sshm_listener_accept(struct sshm_listener *l, unsigned int flags
 	}
 	/* A client that left already is a channel too: what it sent before
 	 * leaving is delivered, then end of stream. */
-	r = channel_new(fd, flags, l->passpidfd, ret_channel);
+	r = channel_new(fd, flags, l->passpidfd, &l->env, ret_channel);
 	if (r < 0)
 		close(fd);
 	return r;

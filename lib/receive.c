@@ -64,6 +64,10 @@ static int receive_region(struct sshm_channel *ch, struct packet *p,
 	int r;
 
 	identity_init(&id, p, w->announced_fd);
+	/* The kernel had no room for the fd in our table: this one message
+	 * is lost to us, not the channel. */
+	if (p->fd < 0)
+		return p->fd_error ? p->fd_error : -EBADF;
 	/* verify_fd takes 0 as "no size announced"; on the wire it is a lie. */
 	if (w->size == 0)
 		return -SSHM_ESIZE;

@@ -94,6 +94,23 @@ int socket_send(int fd, const struct iovec *iov, int iovlen, int pass_fd, int do
 	return 0;
 }
 
+/*
+ * After MSG_CTRUNC: our buffer has room for everything a valid packet
+ * brings, so either the peer sent more (a violation), or the kernel could
+ * not install what it sent because our own table is full.  -EMFILE or
+ * -ENFILE for the latter (a new descriptor cannot be had), 0 otherwise.
+ */
+static int table_full(int fd)
+{
+	int t = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+
+	if (t >= 0) {
+		close(t);
+		return 0;
+	}
+	return errno == EMFILE || errno == ENFILE ? -errno : 0;
+}
+
 ssize_t socket_recv(int fd, void *buf, size_t cap, int dontwait, struct socket_rx *rx)
 {
 	const struct iovec iov = { buf, cap };
@@ -133,7 +150,10 @@ ssize_t socket_recvv(int fd, const struct iovec *iov, int iovlen, int dontwait,
 	 * it: one carrying credentials or an fd is a packet, and empty. */
 	if (n == 0 && mh.msg_controllen == 0 && r == 0)
 		return 0;
-	if (r == 0 && ((mh.msg_flags & (MSG_CTRUNC | MSG_TRUNC)) || n == 0))
+	if (r == 0 && (mh.msg_flags & MSG_CTRUNC) && !(mh.msg_flags & MSG_TRUNC) && n > 0)
+		rx->fds_lost = table_full(fd);
+	if (r == 0 && ((mh.msg_flags & MSG_TRUNC) || n == 0 ||
+		       ((mh.msg_flags & MSG_CTRUNC) && !rx->fds_lost)))
 		r = -SSHM_EPROTO;
 	if (r < 0) {
 		socket_rx_close(rx);

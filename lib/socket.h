@@ -28,6 +28,13 @@ struct socket_rx {
 	int pidfd_error;
 	int have_cred;
 	struct ucred cred; /* SCM_CREDENTIALS when have_cred */
+	/*
+	 * The kernel could not install the fds the packet carried (MSG_CTRUNC)
+	 * because our own descriptor table is full: -EMFILE or -ENFILE, and
+	 * the fds are gone.  Not the peer's doing: the packet is otherwise
+	 * intact.  0 otherwise.
+	 */
+	int fds_lost;
 };
 
 /* O_NONBLOCK on or off: 0 or -errno. */
@@ -58,6 +65,8 @@ int socket_send(int fd, const struct iovec *iov, int iovlen, int pass_fd, int do
  * -SSHM_EPROTO when the packet cannot be a message: truncated (MSG_TRUNC,
  * MSG_CTRUNC), empty but carrying something, or with control messages a
  * peer may not send.  On every error the fds that arrived are closed.
+ * MSG_CTRUNC because our own table is full is no violation: the packet
+ * is returned with rx->fds_lost set.
  * A peer's reset is not an error: the packets it sent before leaving are
  * read, then end of stream.
  */

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -445,6 +446,57 @@ START_TEST(test_listener_allow_limits)
 }
 END_TEST
 
+/*
+ * At the descriptor limit, with room for the accepted socket and nothing
+ * more: accept must return the channel (it needs no memfd of its own to
+ * learn where memfds live: the listener learned it), not lose the
+ * connection.
+ */
+static int child_accept_at_limit(void *arg)
+{
+	const char *name = arg;
+	struct sshm_listener *l;
+	struct sshm_channel *c, *s = NULL;
+	struct sshm_view *v = NULL;
+	struct rlimit old, lim;
+	int fill[1024], nfill = 0, r, i;
+
+	CHILD_CHECK(sshm_listener_new(name, 0, &l) == 0, 10);
+	CHILD_CHECK(sshm_channel_connect(name, 0, &c) == 0, 11);
+	CHILD_CHECK(getrlimit(RLIMIT_NOFILE, &old) == 0, 12);
+	lim = old;
+	lim.rlim_cur = 1024;
+	CHILD_CHECK(setrlimit(RLIMIT_NOFILE, &lim) == 0, 13);
+	while (nfill < 1024 && (fill[nfill] = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0)
+		nfill++;
+	CHILD_CHECK(errno == EMFILE && nfill > 0, 14);
+	close(fill[--nfill]); /* one slot: the accepted socket's */
+	r = sshm_listener_accept(l, 0, &s);
+	if (r < 0)
+		fprintf(stderr, "child: accept at the limit: %d (%s)\n", r, sshm_strerror(r));
+	for (i = 0; i < nfill; i++)
+		close(fill[i]);
+	CHILD_CHECK(setrlimit(RLIMIT_NOFILE, &old) == 0, 15);
+	CHILD_CHECK(r == 0, 16);
+	CHILD_CHECK(sshm_channel_send_bytes(c, "ok", 2, NULL, 0) == 0, 17);
+	CHILD_CHECK(sshm_channel_recv(s, NULL, &v) == 0, 18);
+	CHILD_CHECK(memcmp(sshm_view_data(v), "ok", 2) == 0, 19);
+	sshm_view_unref(v);
+	sshm_channel_unref(s);
+	sshm_channel_unref(c);
+	sshm_listener_unref(l);
+	return 0;
+}
+
+START_TEST(test_listener_accept_at_fd_limit)
+{
+	char name[64];
+
+	name_make(name, sizeof(name), "limit");
+	test_wait(test_fork(child_accept_at_limit, name), 0);
+}
+END_TEST
+
 static Suite *listener_suite(void)
 {
 	Suite *s = suite_create("listener");
@@ -468,6 +520,7 @@ static Suite *listener_suite(void)
 	tcase_add_test(tc, test_listener_check_function);
 	test_add_if(tc, test_listener_other_user_refused, need_root());
 	tcase_add_test(tc, test_listener_allow_limits);
+	test_add_if(tc, test_listener_accept_at_fd_limit, test_need_real_rlimit());
 	suite_add_tcase(s, tc);
 
 	tc = test_tcase("connect");
