@@ -472,7 +472,8 @@ struct sshm_channel_stats {
 	uint64_t held_bytes;	  /* their sizes (as announced) */
 	uint64_t released;	  /* region ids released to the peer */
 	uint64_t release_packets; /* RELEASE packets that carried them */
-	uint64_t reserved[8];
+	uint64_t abandoned;	  /* regions in flight when the peer closed */
+	uint64_t reserved[7];
 };
 
 /*

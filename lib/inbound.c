@@ -33,6 +33,7 @@ void packet_done(struct packet *p)
 static void channel_eof(struct sshm_channel *ch)
 {
 	ch->eof = 1;
+	ch->stats.abandoned += ch->ledger.n;
 	ledger_clear(&ch->ledger);
 }
 

@@ -280,18 +280,27 @@ static int open_channel(const struct options *o, struct sshm_channel **ret)
  */
 static int wait_released(const struct options *o, struct sshm_channel *ch)
 {
+	struct sshm_channel_stats st;
 	int r;
 
-	if (sshm_channel_inflight(ch) == 0)
-		return 0;
-	if (o->verbose)
+	if (o->verbose && sshm_channel_inflight(ch) > 0)
 		tool_error(0, "waiting for %u region(s) to be released",
 			   sshm_channel_inflight(ch));
 	/* 0 also when the consumer closed: that released everything. */
 	r = sshm_channel_drain(ch);
-	if (r < 0)
+	if (r < 0) {
 		tool_error(r, "wait for %s to release the regions", o->socket);
-	return r;
+		return r;
+	}
+	/* Closed with regions unreleased: it left (or was turned away)
+	 * before it took them, and nothing says it read them. */
+	r = sshm_channel_stats(ch, &st, sizeof(st));
+	if (r >= 0 && st.abandoned > 0) {
+		tool_error(0, "%s closed the connection before releasing %llu region(s)",
+			   o->socket, (unsigned long long)st.abandoned);
+		return -EPIPE;
+	}
+	return r < 0 ? r : 0;
 }
 
 static int send_all(const struct options *o, struct sshm_channel *ch,
