@@ -195,16 +195,14 @@ const struct attack attacks_resources[] = {
 	       "the same region id twice in a row",
 	       duplicate_id, 0),
 	ATTACK("slow-silent", 16, "served",
-	       "connect and say nothing, while an honest producer "
-	  "must be served",
+	       "connect and say nothing, while an honest producer must be served",
 	       slow, 0),
 	ATTACK("slow-hello", 16, "served",
-	       "a HELLO, then silence, while an honest producer "
-	  "must be served",
+	       "a HELLO, then silence, while an honest producer must be served",
 	       slow, 1),
 	ATTACK("slow-region", 16, "served",
 	       "a HELLO and one REGION, then silence, while an "
-	  "honest producer must be served",
+	       "honest producer must be served",
 	       slow, 2),
 	ATTACK("seals-unchanged", 17, "released",
 	       "a memfd without F_SEAL_SEAL: the consumer must not add seals to it",

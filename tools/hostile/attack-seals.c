@@ -264,7 +264,7 @@ const struct attack attacks_seals[] = {
 	       partly_sealed, 0),
 	ATTACK("future-write", 2, "refused",
 	       "F_SEAL_FUTURE_WRITE instead of F_SEAL_WRITE, written through a mapping kept "
-	  "from before the seal, right after sending",
+	       "from before the seal, right after sending",
 	       future_write, 0),
 	ATTACK("truncate-after-send", 3, "refused",
 	       "unsealed (or without F_SEAL_SHRINK) memfds shrunk right after sending",

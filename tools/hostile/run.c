@@ -28,13 +28,14 @@
 /* Bounds the wait for a consumer to close what it released. */
 #define SETTLE_MAX_MS 2000ul
 
-static void append(char *buf, size_t size, const char *fmt, va_list ap)
+static void append(char *buf, size_t size, const char *sep, const char *fmt,
+		   va_list ap)
 {
 	size_t n = strlen(buf);
 
-	if (n && n + 2 < size) {
-		strcpy(buf + n, ", ");
-		n += 2;
+	if (n && n + strlen(sep) < size) {
+		strcpy(buf + n, sep);
+		n += strlen(sep);
 	}
 	if (n < size)
 		vsnprintf(buf + n, size - n, fmt, ap);
@@ -45,7 +46,7 @@ void run_note(struct run *r, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	append(r->observed, sizeof(r->observed), fmt, ap);
+	append(r->observed, sizeof(r->observed), ", ", fmt, ap);
 	va_end(ap);
 }
 
@@ -57,7 +58,7 @@ void run_fail(struct run *r, const char *fmt, ...)
 		return;
 	r->verdict = VERDICT_FAIL;
 	va_start(ap, fmt);
-	append(r->reason, sizeof(r->reason), fmt, ap);
+	append(r->reason, sizeof(r->reason), "; ", fmt, ap);
 	va_end(ap);
 }
 
