@@ -108,12 +108,17 @@ static void close_peers(struct run *r)
 static void check_served(struct run *r)
 {
 	char why[256];
+	int i;
 
 	if (honest_check(r->o->socket, r->seq, r->o->timeout_ms, why, sizeof(why)) == 0) {
 		run_note(r, "served afterwards");
 		return;
 	}
 	r->unserved = 1;
+	/* A consumer on its way out (its socket file already unlinked) is
+	 * given a moment to be gone, so that the report says so. */
+	for (i = 0; r->o->pid && i < 25 && fdcheck_alive(r->o->pid); i++)
+		usleep(20000);
 	if (r->o->pid && !fdcheck_alive(r->o->pid))
 		run_fail(r, "the consumer process exited");
 	else
