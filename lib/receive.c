@@ -167,9 +167,14 @@ SSHM_EXPORT int sshm_channel_recv(struct sshm_channel *ch,
 	} else {
 		r = receive_region(ch, &p, policy, ret_view);
 		/* Refused but well framed: closed, never mapped, and handed
-		 * back at once so that the sender's window does not shrink. */
-		if (r < 0)
-			release_queue_put(ch->releases, p.msg.u.region.id);
+		 * back at once so that the sender's window does not shrink.
+		 * Closed first, as a view is: the sender may look for it. */
+		if (r < 0) {
+			const uint64_t id = p.msg.u.region.id;
+
+			packet_done(&p);
+			release_queue_put(ch->releases, id);
+		}
 	}
 	packet_done(&p);
 	if (r < 0) {

@@ -136,6 +136,18 @@ static int find_held(const struct release_queue *q, uint64_t id)
 	return -1;
 }
 
+/* Released by us but the RELEASE not sent yet: the peer still counts it
+ * as unreleased, and may not use the id again. */
+static int is_queued(const struct release_queue *q, uint64_t id)
+{
+	unsigned int i;
+
+	for (i = 0; i < q->n_queued; i++)
+		if (q->queued[i] == id)
+			return 1;
+	return 0;
+}
+
 int release_queue_hold(struct release_queue *q, uint64_t id, uint64_t size,
 		       int check_budget)
 {
@@ -144,7 +156,7 @@ int release_queue_hold(struct release_queue *q, uint64_t id, uint64_t size,
 
 	pthread_mutex_lock(&q->lock);
 	owed = q->n_held + q->n_queued;
-	if (owed >= q->window || find_held(q, id) >= 0)
+	if (owed >= q->window || find_held(q, id) >= 0 || is_queued(q, id))
 		r = -SSHM_EPROTO;
 	else if (check_budget && owed > 0 &&
 		 (q->owed_bytes > q->budget || size > q->budget - q->owed_bytes))

@@ -23,14 +23,11 @@ cleanup()
 }
 trap cleanup EXIT
 
-# Bugs of sshm-recv that sshm-hostile finds today (see the report in the
-# commit that added this test); remove a name once sshm-recv is fixed:
-#  - slow-*: sshm-recv serves one connection at a time, so a peer that
-#    connects and says nothing keeps every honest producer waiting;
-#  - write-only-memfd: a sealed memfd reopened O_WRONLY is refused with
-#    -EACCES (the read-only mapping fails), which sshm-recv --keep-going
-#    takes for a system error: it exits with status 3.
-KNOWN_RECV_FAILURES="slow-silent slow-hello slow-region write-only-memfd"
+# Bugs of sshm-recv that sshm-hostile finds: none since sshm-recv serves
+# every connection at once (slow-silent, slow-hello, slow-region failed
+# before) and decides refusals with sshm_channel_is_open()
+# (write-only-memfd made it exit 3).  A name here is a known failure.
+KNOWN_RECV_FAILURES=""
 
 fail()
 {
@@ -116,7 +113,8 @@ echo "PASS: command line"
 epid=$!
 bg="$epid"
 wait_socket "$tmp/esock"
-run --pid "$epid" --timeout 3 "$tmp/esock"
+# --strict: a consumer that closes a connection after a mere refusal fails.
+run --pid "$epid" --timeout 3 --strict "$tmp/esock"
 [ -z "$(failed)" ] || fail "epoll-consumer failed: $(failed | tr '\n' ' ')"
 expect_rc 0
 grep -q "^sshm-hostile: [0-9]* passed, 0 failed" "$tmp/out" || fail "no summary"

@@ -212,6 +212,41 @@ START_TEST(test_refusal_duplicate_id_breaks)
 }
 END_TEST
 
+/*
+ * An id whose RELEASE we queued but could not send yet (the peer is not
+ * reading) is still unreleased for the peer: using it again is a
+ * violation too.
+ */
+START_TEST(test_refusal_duplicate_of_queued_id)
+{
+	struct sshm_view *v[24];
+	struct sshm_channel_stats st;
+	struct peer p;
+	int fd = test_memfd_pattern(4096, 6, SSHM_SEALS_APPLIED), small = 1, i;
+
+	ck_assert_int_ge(fd, 0);
+	peer_open(&p);
+	/* A send buffer so small that a few RELEASEs fill it. */
+	ck_assert_int_eq(setsockopt(sshm_channel_fd(p.ch), SOL_SOCKET, SO_SNDBUF, &small,
+				    sizeof(small)),
+			 0);
+	for (i = 0; i < 24; i++)
+		ck_assert_int_eq(raw_send_region(p.raw, 100 + (uint64_t)i, 4096, fd, fd), 0);
+	for (i = 0; i < 24; i++)
+		assert_ok(sshm_channel_recv(p.ch, NULL, &v[i]));
+	for (i = 0; i < 24; i++)
+		sshm_view_unref(v[i]);
+	assert_ok(sshm_channel_stats(p.ch, &st, sizeof(st)));
+	ck_assert_msg(st.held > 0, "every release went out: the socket never filled");
+	/* The last one dropped is among the queued ones. */
+	ck_assert_int_eq(raw_send_region(p.raw, 123, 4096, fd, fd), 0);
+	assert_err(sshm_channel_recv(p.ch, NULL, &v[0]), -SSHM_EPROTO);
+	ck_assert_int_eq(sshm_channel_is_open(p.ch), 0);
+	peer_close(&p);
+	close(fd);
+}
+END_TEST
+
 START_TEST(test_refusal_same_id_after_release)
 {
 	struct sshm_view *v = NULL;
@@ -305,6 +340,7 @@ static Suite *refusal_suite(void)
 	tc = test_tcase("closed");
 	tcase_add_test(tc, test_refusal_violation_closes);
 	tcase_add_test(tc, test_refusal_duplicate_id_breaks);
+	tcase_add_test(tc, test_refusal_duplicate_of_queued_id);
 	tcase_add_test(tc, test_refusal_eof_closes_after_data);
 	tcase_add_test(tc, test_refusal_departed_client_delivered);
 	suite_add_tcase(s, tc);
