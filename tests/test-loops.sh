@@ -23,9 +23,14 @@ send="${top_builddir:-.}/tools/sshm-send"
 peer="${top_builddir:-.}/tests/loop-peer"
 tmp=$(mktemp -d)
 bg=
+cons=
 cleanup()
 {
-	for p in $bg; do kill -KILL "$p" 2>/dev/null || true; done
+	# timeout(1) cannot pass a SIGKILL on: the consumer, which runs under
+	# it, is killed by its own pid; the programs under timeout get a
+	# SIGTERM, which it passes on.
+	[ -z "$cons" ] || kill -KILL "$cons" 2>/dev/null || true
+	for p in $bg; do kill -TERM "$p" 2>/dev/null || true; done
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -135,6 +140,7 @@ run_loop()
 	bg="$cpid"
 	wait_for 10 grep -qs 'listening on' "$tmp/consumer.err"
 	pid=$(sed -n 's/.*listening on .*, pid \([0-9]*\)$/\1/p' "$tmp/consumer.err")
+	cons=$pid
 	[ -S "$sock" ] || fail "no socket at $sock"
 	fds=$(fd_count "$pid")
 
@@ -218,6 +224,7 @@ run_loop()
 	kill -INT "$cpid"
 	wait "$cpid" || fail "exited with $? on SIGINT"
 	bg=
+	cons=
 	grep -q 'stopped after [0-9]* messages, every view released' "$tmp/consumer.err" ||
 		fail "no report of a clean stop"
 	[ ! -e "$sock" ] || fail "the socket file was left behind"
