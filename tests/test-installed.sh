@@ -2,9 +2,11 @@
 # The installed library as a user meets it.  From a configured build
 # directory, takes the distributed sources (make distdir), configures them
 # with --prefix into a temporary prefix in a build directory of their own,
-# installs, then compiles the three doc/examples/ programs with nothing but
-# what `pkg-config --cflags --libs sshm` says for that prefix, and runs
-# producer -> consumer against the installed libsshm.
+# installs, then compiles the doc/examples/ programs with nothing but what
+# `pkg-config --cflags --libs sshm` says for that prefix (the event-loop
+# consumers with their loop's pkg-config module added, each when its .pc
+# is installed), and runs producer -> consumer against the installed
+# libsshm.
 #
 #   tests/test-installed.sh [BUILDDIR]     (default: the current directory)
 #
@@ -57,13 +59,29 @@ case $flags in
 *"$prefix"*) ;;
 *) fail "pkg-config flags '$flags' do not point into $prefix" ;;
 esac
-for ex in producer consumer epoll-consumer; do
+for ex in producer consumer epoll-consumer nonblock-producer; do
 	# shellcheck disable=SC2086 # $flags is a list of words
 	"$cc" -std=c11 -Wall -Wextra -Werror -o "$tmp/$ex" \
 		"$src/doc/examples/$ex.c" $flags 2>"$tmp/$ex.err" ||
 		fail "$ex does not compile against the installed sshm"
 done
 echo "PASS: the examples compile with pkg-config --cflags --libs sshm alone"
+
+# The event-loop consumers, as their comments say to build them.
+for pair in glib:glib-2.0 sd-event:libsystemd uv:libuv; do
+	ex=${pair%%:*}-consumer
+	pc=${pair#*:}
+	if ! pkg-config --exists "$pc"; then
+		echo "SKIP: $ex: no $pc.pc installed"
+		continue
+	fi
+	lflags=$(pkg-config --cflags --libs sshm "$pc") || fail "pkg-config sshm $pc"
+	# shellcheck disable=SC2086 # $lflags is a list of words
+	"$cc" -std=c11 -Wall -Wextra -Werror -pthread -o "$tmp/$ex" \
+		"$src/doc/examples/$ex.c" $lflags 2>"$tmp/$ex.err" ||
+		fail "$ex does not compile against the installed sshm and $pc"
+	echo "PASS: $ex compiles with pkg-config --cflags --libs sshm $pc"
+done
 
 export LD_LIBRARY_PATH="$prefix/lib"
 if command -v ldd >/dev/null 2>&1; then
