@@ -473,7 +473,12 @@ struct sshm_channel_stats {
 	uint64_t released;	  /* region ids released to the peer */
 	uint64_t release_packets; /* RELEASE packets that carried them */
 	uint64_t abandoned;	  /* regions in flight when the peer closed */
-	uint64_t reserved[7];
+	/* What this side may have in flight now: the smaller of its own and
+	 * the peer's limits (0 until the peer's HELLO is read), to tell a
+	 * full window or budget from a full socket after -EAGAIN. */
+	uint64_t window;
+	uint64_t budget;
+	uint64_t reserved[5];
 };
 
 /*

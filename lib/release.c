@@ -33,7 +33,8 @@ struct release_queue {
 	unsigned int n_queued;
 	uint8_t *ids; /* the encoded ids of one RELEASE, window * 8 bytes */
 	uint64_t released, release_packets;
-	int wake; /* eventfd, -1 until asked for */
+	int wake;  /* eventfd, -1 until asked for */
+	int woken; /* it was written and not read since */
 };
 
 static void queue_free(struct release_queue *q)
@@ -213,16 +214,25 @@ void release_queue_put(struct release_queue *q, uint64_t id)
 	q->held[i] = q->held[q->n_held];
 	q->held_size[i] = q->held_size[q->n_held];
 	/* Whoever waits on the channel sends it once the socket has room. */
-	if (flush_locked(q) > 0 && q->wake >= 0)
+	if (flush_locked(q) > 0 && q->wake >= 0) {
 		(void)eventfd_write(q->wake, 1);
+		q->woken = 1;
+	}
 	pthread_mutex_unlock(&q->lock);
 }
 
 int release_queue_flush(struct release_queue *q)
 {
+	eventfd_t v;
 	int r;
 
 	pthread_mutex_lock(&q->lock);
+	/* The channel's thread is here to send what was queued: the wake
+	 * has done its work (read only when written: no syscall else). */
+	if (q->woken) {
+		(void)eventfd_read(q->wake, &v);
+		q->woken = 0;
+	}
 	r = flush_locked(q);
 	pthread_mutex_unlock(&q->lock);
 	return r;
@@ -276,8 +286,10 @@ unsigned int release_queue_queued(struct release_queue *q)
 	unsigned int n;
 
 	pthread_mutex_lock(&q->lock);
-	if (q->wake >= 0)
+	if (q->woken) {
 		(void)eventfd_read(q->wake, &v);
+		q->woken = 0;
+	}
 	n = q->n_queued;
 	pthread_mutex_unlock(&q->lock);
 	return n;

@@ -36,7 +36,8 @@ void release_queue_put(struct release_queue *q, uint64_t id);
 /*
  * Sends the queued RELEASEs without blocking: the number still queued
  * (socket full), or -errno (kept queued: a release lost would shrink the
- * peer's window for good).  A peer that is gone drops them.
+ * peer's window for good).  A peer that is gone drops them.  Clears the
+ * wake eventfd: whoever flushes is the one it was meant to wake.
  */
 int release_queue_flush(struct release_queue *q);
 

@@ -51,6 +51,9 @@ START_TEST(test_limits_budget_nonblock)
 	ck_assert_uint_eq(st.inflight, 3);
 	ck_assert_uint_eq(st.inflight_bytes, 3 * 4096);
 	ck_assert_uint_eq(st.sent, 3);
+	/* The limits that held: the budget is what is full. */
+	ck_assert_uint_eq(st.window, SSHM_WINDOW_DEFAULT);
+	ck_assert_uint_eq(st.budget, 3 * 4096);
 
 	consume_one(cons);
 	/* The other two are still in the socket: read, not released. */

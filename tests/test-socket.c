@@ -24,7 +24,7 @@
 /* A control buffer being written, cmsg after cmsg. */
 struct ctl {
 	union {
-		struct cmsghdr align;
+		uint64_t align; /* cmsghdr's (its flexible member keeps it out) */
 		char buf[512];
 	} u;
 	size_t len;
@@ -38,7 +38,7 @@ static void ctl_init(struct ctl *c)
 
 static void ctl_add(struct ctl *c, int type, const void *data, size_t len)
 {
-	struct cmsghdr *h = (struct cmsghdr *)(c->u.buf + c->len);
+	struct cmsghdr *h = (struct cmsghdr *)(void *)(c->u.buf + c->len);
 
 	ck_assert_uint_le(c->len + CMSG_SPACE(len), sizeof(c->u.buf));
 	h->cmsg_len = CMSG_LEN(len);
@@ -240,7 +240,7 @@ START_TEST(test_socket_length_past_buffer)
 
 	ctl_init(&c);
 	ctl_add_int(&c, SCM_PIDFD, -EINVAL);
-	h = (struct cmsghdr *)c.u.buf;
+	h = (struct cmsghdr *)(void *)c.u.buf;
 	h->cmsg_len = sizeof(c.u.buf) * 2;
 	assert_err(socket_parse_control(ctl_msg(&c), &rx), -SSHM_EPROTO);
 }

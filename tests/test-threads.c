@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -128,6 +129,51 @@ START_TEST(test_threads_queued_release_wakes_wait)
 	close(fd);
 	close(p.raw);
 	sshm_channel_unref(p.ch);
+}
+END_TEST
+
+/*
+ * The wake fd, for an event loop: readable once a release had to be
+ * queued, and no longer once sshm_channel_flush() ran for it; else a loop
+ * that does as sshm_channel_wake_fd(3) says would spin.
+ */
+START_TEST(test_threads_wake_fd_cleared_by_flush)
+{
+	struct sshm_channel *a, *b;
+	struct sshm_region *r = test_region_pattern_checked(4096, 3);
+	struct sshm_view *v = NULL, *w = NULL;
+	pthread_t t;
+	int wake, n = 0;
+
+	test_pair_make(SSHM_CHANNEL_NONBLOCK, &a, &b);
+	assert_ok(sshm_channel_send(a, r, NULL, 0));
+	assert_ok(sshm_channel_recv(b, NULL, &v));
+	wake = sshm_channel_wake_fd(b);
+	ck_assert_int_ge(wake, 0);
+	ck_assert_int_eq(test_poll_one(wake, POLLIN, 0), 0);
+	/* b's socket to a full: a reads nothing meanwhile. */
+	while (sshm_channel_send_bytes(b, "sixty-four bytes of nothing in particular, "
+					  "filling the socket...",
+				       64, NULL, 0) == 0)
+		n++;
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_eq(pthread_create(&t, NULL, unref_thread, v), 0);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	ck_assert_int_ne(test_poll_one(wake, POLLIN, 0), 0);
+	/* a reads everything; the loop of b flushes for the wake. */
+	while (sshm_channel_recv(a, NULL, &w) == 0)
+		w = sshm_view_unref(w);
+	ck_assert_int_eq(sshm_channel_flush(b), 0);
+	ck_assert_int_eq(test_poll_one(wake, POLLIN, 0), 0);
+	/* And the release did reach a. */
+	for (n = 0; n < 5000 && sshm_channel_inflight(a) > 0; n++) {
+		ck_assert_int_ge(sshm_channel_flush(a), 0);
+		usleep(1000);
+	}
+	ck_assert_uint_eq(sshm_channel_inflight(a), 0);
+	sshm_region_unref(r);
+	sshm_channel_unref(a);
+	sshm_channel_unref(b);
 }
 END_TEST
 
@@ -290,6 +336,7 @@ static Suite *threads_suite(void)
 	tc = test_tcase("release");
 	tcase_add_test(tc, test_threads_release_from_worker);
 	tcase_add_test(tc, test_threads_queued_release_wakes_wait);
+	tcase_add_test(tc, test_threads_wake_fd_cleared_by_flush);
 	suite_add_tcase(s, tc);
 
 	tc = test_tcase("stress");

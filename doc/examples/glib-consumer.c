@@ -291,17 +291,13 @@ static gboolean on_channel(gint fd, GIOCondition cond, gpointer data)
 }
 
 /*
- * A release was queued: a worker found the socket full.  Clear the
- * eventfd first (flush does not), so that one queued after this makes
- * it readable again; then flush.
+ * A release was queued: a worker found the socket full.  Serving the
+ * channel flushes, and sshm_channel_flush() clears the eventfd.
  */
 static gboolean on_wake(gint fd, GIOCondition cond, gpointer data)
 {
-	uint64_t n;
-
+	(void)fd;
 	(void)cond;
-	if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
-		fprintf(stderr, "glib-consumer: read wake fd: %s\n", sshm_strerror(errno));
 	conn_serve(data);
 	return G_SOURCE_CONTINUE;
 }

@@ -423,18 +423,14 @@ static int on_channel(sd_event_source *s, int fd, uint32_t revents, void *userda
 }
 
 /*
- * A release was queued: a worker found the socket full.  Clear the
- * eventfd first (flush does not), so that one queued after this makes
- * it readable again; then flush.
+ * A release was queued: a worker found the socket full.  Serving the
+ * channel flushes, and sshm_channel_flush() clears the eventfd.
  */
 static int on_wake(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
-	uint64_t n;
-
 	(void)s;
+	(void)fd;
 	(void)revents;
-	if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
-		fprintf(stderr, "sd-event-consumer: read wake fd: %s\n", sshm_strerror(errno));
 	conn_serve(userdata);
 	return 0;
 }

@@ -321,20 +321,13 @@ static void on_channel(uv_poll_t *handle, int status, int events)
 }
 
 /*
- * A release was queued: a worker found the socket full.  Clear the
- * eventfd first (flush does not), so that one queued after this makes
- * it readable again; then flush.
+ * A release was queued: a worker found the socket full.  Serving the
+ * channel flushes, and sshm_channel_flush() clears the eventfd.
  */
 static void on_wake(uv_poll_t *handle, int status, int events)
 {
-	uv_os_fd_t fd;
-	uint64_t n;
-
 	(void)status;
 	(void)events;
-	if (uv_fileno((uv_handle_t *)handle, &fd) == 0 && read(fd, &n, sizeof(n)) < 0 &&
-	    errno != EAGAIN)
-		fprintf(stderr, "uv-consumer: read wake fd: %s\n", sshm_strerror(errno));
 	conn_serve(handle->data);
 }
 

@@ -29,6 +29,9 @@
 #define SETTLE_MAX_MS 2000ul
 
 static void append(char *buf, size_t size, const char *sep, const char *fmt,
+		   va_list ap) __attribute__((format(printf, 4, 0)));
+
+static void append(char *buf, size_t size, const char *sep, const char *fmt,
 		   va_list ap)
 {
 	size_t n = strlen(buf);
