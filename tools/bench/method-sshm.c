@@ -5,7 +5,7 @@
  *
  *   sshm        region_new + region_map + fill in place + seal + send
  *   sshm-write  fill a reused buffer, region_new + region_write + seal + send
- *   sshm-auto   fill a reused buffer, sshm_channel_send_bytes(): whatever the
+ *   sshm-auto   fill a reused buffer, sshm_channel(s)_send_bytes(): whatever the
  *               library chooses for the size (inline, a region, a copy)
  *   sshm-pool   as sshm, the region from an sshm_pool with a refill thread
  *
@@ -185,22 +185,32 @@ static int write_send(struct cell *c, struct worker *w, struct outcome *out, uin
 	return r;
 }
 
-/* send_bytes once per consumer: whatever the library does with the size. */
+/*
+ * The library's copy call, whatever it does with the size: send_bytes to
+ * one consumer, sshm_channels_send_bytes() to several (one region for all
+ * when that wins).
+ */
 static int auto_send(struct cell *c, struct worker *w, struct outcome *out, uint64_t i)
 {
+	struct sshm_channel *chs[MAX_CONSUMERS];
+	int errs[MAX_CONSUMERS];
 	struct msg_meta meta = { i, 0 };
 	unsigned int j;
 	int r;
 
 	meta.sum = fill_sum(w->buf, (size_t)c->size, i, 0);
+	for (j = 0; j < c->consumers; j++)
+		chs[j] = c->link[j].prod_ch;
+	r = sshm_channels_send_bytes(chs, c->consumers, w->buf, (size_t)c->size, &meta,
+				     sizeof(meta), errs);
+	if (r < 0) {
+		for (j = 0; j < c->consumers && errs[j] == 0; j++)
+			;
+		fail(out, r, 0, "send_bytes message %llu to consumer %u", (unsigned long long)i,
+		     j);
+		return r;
+	}
 	for (j = 0; j < c->consumers; j++) {
-		r = sshm_channel_send_bytes(c->link[j].prod_ch, w->buf, (size_t)c->size,
-					    &meta, sizeof(meta));
-		if (r < 0) {
-			fail(out, r, 0, "send_bytes message %llu to consumer %u",
-			     (unsigned long long)i, j);
-			return r;
-		}
 		r = sshm_track_inflight(out, c->link[j].prod_ch);
 		if (r < 0)
 			return r;
