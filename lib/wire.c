@@ -8,37 +8,13 @@
 
 #include <string.h>
 
+#include "macro.h"
 #include "sshm.h"
 #include "wire.h"
 
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)v);
-	put32(p + 4, (uint32_t)(v >> 32));
-}
-
 static size_t put_common(uint8_t *buf, enum wire_type type)
 {
-	put32(buf, WIRE_MAGIC);
+	sshm_put_le32(buf, WIRE_MAGIC);
 	buf[4] = WIRE_VERSION;
 	buf[5] = (uint8_t)type;
 	buf[6] = 0;
@@ -53,11 +29,11 @@ static int decode_hello(const uint8_t *p, size_t len, struct wire_msg *m)
 	/* Longer HELLOs are allowed: later versions may append fields. */
 	if (len < WIRE_HELLO_LEN)
 		return -SSHM_EHEADER;
-	h->window = get32(p + 8);
-	h->inline_max = get32(p + 12);
-	h->max_size = get64(p + 16);
-	h->meta_max = get32(p + 24);
-	if (h->window == 0 || get32(p + 28) != 0)
+	h->window = sshm_get_le32(p + 8);
+	h->inline_max = sshm_get_le32(p + 12);
+	h->max_size = sshm_get_le64(p + 16);
+	h->meta_max = sshm_get_le32(p + 24);
+	if (h->window == 0 || sshm_get_le32(p + 28) != 0)
 		return -SSHM_EHEADER;
 	/* The extension is all or nothing: a HELLO cut inside it is no
 	 * HELLO of any version. */
@@ -65,10 +41,10 @@ static int decode_hello(const uint8_t *p, size_t len, struct wire_msg *m)
 		return 0;
 	if (len < WIRE_HELLO_EXT_LEN)
 		return -SSHM_EHEADER;
-	h->budget = get64(p + 32);
-	h->features = get32(p + 40);
+	h->budget = sshm_get_le64(p + 32);
+	h->features = sshm_get_le32(p + 40);
 	h->extended = 1;
-	return get32(p + 44) != 0 ? -SSHM_EHEADER : 0;
+	return sshm_get_le32(p + 44) != 0 ? -SSHM_EHEADER : 0;
 }
 
 static int decode_region(const uint8_t *p, size_t len, struct wire_msg *m)
@@ -77,10 +53,10 @@ static int decode_region(const uint8_t *p, size_t len, struct wire_msg *m)
 
 	if (len < WIRE_REGION_LEN)
 		return -SSHM_EHEADER;
-	r->id = get64(p + 8);
-	r->size = get64(p + 16);
-	r->announced_fd = (int32_t)get32(p + 24);
-	r->meta_len = get32(p + 28);
+	r->id = sshm_get_le64(p + 8);
+	r->size = sshm_get_le64(p + 16);
+	r->announced_fd = (int32_t)sshm_get_le32(p + 24);
+	r->meta_len = sshm_get_le32(p + 28);
 	if (r->id == 0 || r->announced_fd < 0 || r->meta_len > WIRE_META_MAX ||
 	    len != WIRE_REGION_LEN + (size_t)r->meta_len)
 		return -SSHM_EHEADER;
@@ -94,8 +70,8 @@ static int decode_inline(const uint8_t *p, size_t len, struct wire_msg *m)
 
 	if (len < WIRE_INLINE_LEN)
 		return -SSHM_EHEADER;
-	in->meta_len = get32(p + 8);
-	in->data_len = get32(p + 12);
+	in->meta_len = sshm_get_le32(p + 8);
+	in->data_len = sshm_get_le32(p + 12);
 	/* Both bounded first, so the sum below cannot overflow. */
 	if (in->meta_len > WIRE_META_MAX || in->data_len > WIRE_INLINE_MAX ||
 	    len != WIRE_INLINE_LEN + (size_t)in->meta_len + in->data_len)
@@ -111,8 +87,8 @@ static int decode_release(const uint8_t *p, size_t len, struct wire_msg *m)
 
 	if (len < WIRE_RELEASE_LEN)
 		return -SSHM_EHEADER;
-	count = get32(p + 8);
-	if (count == 0 || count > WIRE_RELEASE_MAX || get32(p + 12) != 0 ||
+	count = sshm_get_le32(p + 8);
+	if (count == 0 || count > WIRE_RELEASE_MAX || sshm_get_le32(p + 12) != 0 ||
 	    len != WIRE_RELEASE_LEN + (size_t)count * 8)
 		return -SSHM_EHEADER;
 	m->u.release.count = count;
@@ -125,10 +101,10 @@ static int check_copy(const uint8_t *p, size_t len, struct wire_copy *c)
 {
 	if (len < WIRE_COPY_LEN)
 		return -SSHM_EHEADER;
-	c->total = get64(p + 8);
-	c->offset = get64(p + 16);
-	c->meta_len = get32(p + 24);
-	c->data_len = get32(p + 28);
+	c->total = sshm_get_le64(p + 8);
+	c->offset = sshm_get_le64(p + 16);
+	c->meta_len = sshm_get_le32(p + 24);
+	c->data_len = sshm_get_le32(p + 28);
 	/* Each bounded before the sums, which therefore cannot overflow:
 	 * offset < total, and data_len fits what is left. */
 	if (c->total == 0 || c->offset >= c->total || c->data_len == 0 ||
@@ -154,17 +130,17 @@ static int decode_copy(const uint8_t *p, size_t len, struct wire_msg *m)
 static int decode_sender(const uint8_t *p, size_t len, struct wire_msg *m)
 {
 	(void)m;
-	if (len != WIRE_SENDER_LEN || get64(p + 8) != 0)
+	if (len != WIRE_SENDER_LEN || sshm_get_le64(p + 8) != 0)
 		return -SSHM_EHEADER;
 	return 0;
 }
 
 static int decode_limits(const uint8_t *p, size_t len, struct wire_msg *m)
 {
-	if (len != WIRE_LIMITS_LEN || get32(p + 12) != 0)
+	if (len != WIRE_LIMITS_LEN || sshm_get_le32(p + 12) != 0)
 		return -SSHM_EHEADER;
-	m->u.limits.window = get32(p + 8);
-	m->u.limits.budget = get64(p + 16);
+	m->u.limits.window = sshm_get_le32(p + 8);
+	m->u.limits.budget = sshm_get_le64(p + 16);
 	return m->u.limits.window == 0 ? -SSHM_EHEADER : 0;
 }
 
@@ -174,7 +150,7 @@ int wire_decode(const void *buf, size_t len, struct wire_msg *ret)
 	struct wire_msg m;
 	int r;
 
-	if (!buf || len < WIRE_COMMON_LEN || get32(p) != WIRE_MAGIC)
+	if (!buf || len < WIRE_COMMON_LEN || sshm_get_le32(p) != WIRE_MAGIC)
 		return -SSHM_EHEADER;
 	if (p[4] != WIRE_VERSION)
 		return -SSHM_EVERSION;
@@ -221,7 +197,7 @@ int wire_decode_copy_piece(const void *head, size_t len, struct wire_copy *ret)
 	struct wire_copy c;
 	int r;
 
-	if (len < WIRE_COPY_LEN || get32(p) != WIRE_MAGIC)
+	if (len < WIRE_COPY_LEN || sshm_get_le32(p) != WIRE_MAGIC)
 		return -SSHM_EHEADER;
 	if (p[4] != WIRE_VERSION)
 		return -SSHM_EVERSION;
@@ -236,76 +212,76 @@ int wire_decode_copy_piece(const void *head, size_t len, struct wire_copy *ret)
 
 uint64_t wire_release_id(const struct wire_msg *msg, uint32_t i)
 {
-	return get64(msg->ids + (size_t)i * 8);
+	return sshm_get_le64(msg->ids + (size_t)i * 8);
 }
 
 void wire_put_id(uint8_t *buf, uint64_t id)
 {
-	put64(buf, id);
+	sshm_put_le64(buf, id);
 }
 
 size_t wire_encode_hello(uint8_t *buf, const struct wire_hello *h)
 {
 	put_common(buf, WIRE_HELLO);
-	put32(buf + 8, h->window);
-	put32(buf + 12, h->inline_max);
-	put64(buf + 16, h->max_size);
-	put32(buf + 24, h->meta_max);
-	put32(buf + 28, 0);
-	put64(buf + 32, h->budget);
-	put32(buf + 40, h->features);
-	put32(buf + 44, 0);
+	sshm_put_le32(buf + 8, h->window);
+	sshm_put_le32(buf + 12, h->inline_max);
+	sshm_put_le64(buf + 16, h->max_size);
+	sshm_put_le32(buf + 24, h->meta_max);
+	sshm_put_le32(buf + 28, 0);
+	sshm_put_le64(buf + 32, h->budget);
+	sshm_put_le32(buf + 40, h->features);
+	sshm_put_le32(buf + 44, 0);
 	return WIRE_HELLO_EXT_LEN;
 }
 
 size_t wire_encode_region(uint8_t *buf, const struct wire_region *r)
 {
 	put_common(buf, WIRE_REGION);
-	put64(buf + 8, r->id);
-	put64(buf + 16, r->size);
-	put32(buf + 24, (uint32_t)r->announced_fd);
-	put32(buf + 28, r->meta_len);
+	sshm_put_le64(buf + 8, r->id);
+	sshm_put_le64(buf + 16, r->size);
+	sshm_put_le32(buf + 24, (uint32_t)r->announced_fd);
+	sshm_put_le32(buf + 28, r->meta_len);
 	return WIRE_REGION_LEN;
 }
 
 size_t wire_encode_inline(uint8_t *buf, const struct wire_inline *in)
 {
 	put_common(buf, WIRE_INLINE);
-	put32(buf + 8, in->meta_len);
-	put32(buf + 12, in->data_len);
+	sshm_put_le32(buf + 8, in->meta_len);
+	sshm_put_le32(buf + 12, in->data_len);
 	return WIRE_INLINE_LEN;
 }
 
 size_t wire_encode_release(uint8_t *buf, uint32_t count)
 {
 	put_common(buf, WIRE_RELEASE);
-	put32(buf + 8, count);
-	put32(buf + 12, 0);
+	sshm_put_le32(buf + 8, count);
+	sshm_put_le32(buf + 12, 0);
 	return WIRE_RELEASE_LEN;
 }
 
 size_t wire_encode_copy(uint8_t *buf, const struct wire_copy *c)
 {
 	put_common(buf, WIRE_COPY);
-	put64(buf + 8, c->total);
-	put64(buf + 16, c->offset);
-	put32(buf + 24, c->meta_len);
-	put32(buf + 28, c->data_len);
+	sshm_put_le64(buf + 8, c->total);
+	sshm_put_le64(buf + 16, c->offset);
+	sshm_put_le32(buf + 24, c->meta_len);
+	sshm_put_le32(buf + 28, c->data_len);
 	return WIRE_COPY_LEN;
 }
 
 size_t wire_encode_sender(uint8_t *buf)
 {
 	put_common(buf, WIRE_SENDER);
-	put64(buf + 8, 0);
+	sshm_put_le64(buf + 8, 0);
 	return WIRE_SENDER_LEN;
 }
 
 size_t wire_encode_limits(uint8_t *buf, const struct wire_limits *l)
 {
 	put_common(buf, WIRE_LIMITS);
-	put32(buf + 8, l->window);
-	put32(buf + 12, 0);
-	put64(buf + 16, l->budget);
+	sshm_put_le32(buf + 8, l->window);
+	sshm_put_le32(buf + 12, 0);
+	sshm_put_le64(buf + 16, l->budget);
 	return WIRE_LIMITS_LEN;
 }

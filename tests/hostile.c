@@ -63,9 +63,9 @@ uint64_t raw_take_region(int sock, int timeout_ms)
 
 	for (i = 0; i < nfds; i++)
 		close(fds[i]);
-	if (n < 32 || nfds != 1 || raw_get32(b) != RAW_MAGIC || b[5] != RAW_REGION)
+	if (n < 32 || nfds != 1 || sshm_get_le32(b) != RAW_MAGIC || b[5] != RAW_REGION)
 		return 0;
-	return raw_get64(b + 8);
+	return sshm_get_le64(b + 8);
 }
 
 int raw_quiet(int sock)
@@ -91,10 +91,10 @@ void atk_read_hello(struct atk *a)
 	uint8_t b[64];
 	ssize_t n = raw_recv(a->raw, b, sizeof(b), 5000);
 
-	ck_assert_msg(n >= 32 && raw_get32(b) == RAW_MAGIC && b[4] == 1 &&
+	ck_assert_msg(n >= 32 && sshm_get_le32(b) == RAW_MAGIC && b[4] == 1 &&
 		      b[5] == RAW_HELLO,
 		      "no HELLO from the library (%zd)", n);
-	ck_assert_uint_eq(raw_get32(b + 8), SSHM_WINDOW_DEFAULT);
+	ck_assert_uint_eq(sshm_get_le32(b + 8), SSHM_WINDOW_DEFAULT);
 }
 
 void atk_open_flags(struct atk *a, unsigned int flags)
@@ -117,8 +117,8 @@ void atk_open_limits(struct atk *a, uint32_t inline_max, uint64_t max_size,
 	uint8_t b[32];
 	size_t n = raw_hello(b, 64, max_size);
 
-	raw_put32(b + 12, inline_max);
-	raw_put32(b + 24, meta_max);
+	sshm_put_le32(b + 12, inline_max);
+	sshm_put_le32(b + 24, meta_max);
 	atk_open_nohello(a, 0);
 	ck_assert_int_eq(raw_send(a->raw, b, n, -1), 0);
 	atk_read_hello(a);

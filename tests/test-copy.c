@@ -182,9 +182,9 @@ static size_t raw_hello_copy(uint8_t *b)
 {
 	size_t n = raw_hello(b, 64, 0);
 
-	raw_put64(b + n, 0);
-	raw_put32(b + n + 8, 0x1); /* COPY */
-	raw_put32(b + n + 12, 0);
+	sshm_put_le64(b + n, 0);
+	sshm_put_le32(b + n + 8, 0x1); /* COPY */
+	sshm_put_le32(b + n + 12, 0);
 	return n + 16;
 }
 
@@ -198,7 +198,7 @@ static void raw_open(struct raw *r, unsigned int flags)
 	r->raw = sv[1];
 	ck_assert_int_eq(raw_recv(r->raw, b, sizeof(b), 5000), 48);
 	/* The library accepts COPY: it says so. */
-	ck_assert_uint_eq(raw_get32(b + 40) & 0x1, 0x1);
+	ck_assert_uint_eq(sshm_get_le32(b + 40) & 0x1, 0x1);
 	ck_assert_int_eq(raw_send(r->raw, b, raw_hello_copy(b), -1), 0);
 }
 
@@ -218,10 +218,10 @@ static int raw_piece(int sock, uint64_t total, uint64_t off, uint32_t data_len,
 	uint64_t i;
 
 	raw_common(b, 5);
-	raw_put64(b + 8, total);
-	raw_put64(b + 16, off);
-	raw_put32(b + 24, meta_len);
-	raw_put32(b + 28, data_len);
+	sshm_put_le64(b + 8, total);
+	sshm_put_le64(b + 16, off);
+	sshm_put_le32(b + 24, meta_len);
+	sshm_put_le32(b + 28, data_len);
 	memcpy(b + 32, meta, meta_len);
 	for (i = 0; i < data_len; i++)
 		b[32 + meta_len + i] = test_pattern_byte(9, off + i);

@@ -301,8 +301,8 @@ START_TEST(test_hostile_row11_oversized)
 
 	memset(pkt, 'z', sizeof(pkt));
 	raw_common(pkt, RAW_INLINE);
-	raw_put32(pkt + 8, 4096);
-	raw_put32(pkt + 12, 65536);
+	sshm_put_le32(pkt + 8, 4096);
+	sshm_put_le32(pkt + 12, 65536);
 	n = RAW_PACKET_MAX + 1;
 	framing_case(0, pkt, n, 0, -SSHM_EPROTO, "69649-byte packet");
 	framing_case(0, pkt, n, 1, -SSHM_EPROTO, "69649-byte packet with an fd");
@@ -325,7 +325,7 @@ static ssize_t take_region_checked(struct atk *a, uint64_t size, unsigned int se
 	ck_assert_int_ge(n, 32);
 	ck_assert_uint_eq(pkt[5], RAW_REGION);
 	ck_assert_int_eq(nfds, 1);
-	ck_assert_uint_eq(raw_get64(pkt + 16), size);
+	ck_assert_uint_eq(sshm_get_le64(pkt + 16), size);
 	ck_assert_uint_le(size, sizeof(got));
 	ck_assert_int_eq(pread(fds[0], got, (size_t)size, 0), (ssize_t)size);
 	ck_assert_int_lt(test_pattern_check(got, size, seed), 0);
@@ -352,7 +352,7 @@ START_TEST(test_hostile_row11_peer_inline_max)
 	n = raw_recv(a.raw, pkt, sizeof(pkt), 5000);
 	ck_assert_int_eq(n, 16 + 100);
 	ck_assert_uint_eq(pkt[5], RAW_INLINE);
-	ck_assert_uint_eq(raw_get32(pkt + 12), 100);
+	ck_assert_uint_eq(sshm_get_le32(pkt + 12), 100);
 	ck_assert_int_lt(test_pattern_check(pkt + 16, 100, 11), 0);
 	assert_ok(sshm_channel_send_bytes(a.ch, data, 101, NULL, 0));
 	ck_assert_int_eq(take_region_checked(&a, 101, 11), 32);
@@ -378,7 +378,7 @@ START_TEST(test_hostile_row11_peer_meta_max)
 
 	assert_ok(sshm_channel_send(a.ch, r, meta, 16));
 	ck_assert_int_eq(take_region_checked(&a, 4096, 12), 32 + 16);
-	ck_assert_uint_eq(raw_get32(pkt + 28), 16);
+	ck_assert_uint_eq(sshm_get_le32(pkt + 28), 16);
 	ck_assert_mem_eq(pkt + 32, meta, 16);
 	assert_ok(sshm_channel_send_bytes(a.ch, "x", 1, meta, 16));
 	n = raw_recv(a.raw, pkt, sizeof(pkt), 5000);
@@ -398,8 +398,8 @@ START_TEST(test_hostile_row11_largest_valid)
 
 	memset(pkt, 'q', sizeof(pkt));
 	raw_common(pkt, RAW_INLINE);
-	raw_put32(pkt + 8, 4096);
-	raw_put32(pkt + 12, 65536);
+	sshm_put_le32(pkt + 8, 4096);
+	sshm_put_le32(pkt + 12, 65536);
 	atk_open(&a);
 	ck_assert_int_eq(raw_send(a.raw, pkt, RAW_PACKET_MAX, -1), 0);
 	assert_ok(sshm_channel_recv(a.ch, NULL, &v));
@@ -424,16 +424,16 @@ START_TEST(test_hostile_row14_library_hello)
 	atk_open_nohello(&a, 0);
 	n = raw_recv(a.raw, b, sizeof(b), 5000);
 	ck_assert_int_ge(n, 32);
-	ck_assert_uint_eq(raw_get32(b), RAW_MAGIC);
+	ck_assert_uint_eq(sshm_get_le32(b), RAW_MAGIC);
 	ck_assert_uint_eq(b[4], 1);
 	ck_assert_uint_eq(b[5], RAW_HELLO);
 	ck_assert_uint_eq(b[6], 0);
 	ck_assert_uint_eq(b[7], 0);
-	ck_assert_uint_eq(raw_get32(b + 8), SSHM_WINDOW_DEFAULT);
-	ck_assert_uint_eq(raw_get32(b + 12), SSHM_INLINE_MAX);
-	ck_assert_uint_eq(raw_get64(b + 16), 0);
-	ck_assert_uint_eq(raw_get32(b + 24), SSHM_META_MAX);
-	ck_assert_uint_eq(raw_get32(b + 28), 0);
+	ck_assert_uint_eq(sshm_get_le32(b + 8), SSHM_WINDOW_DEFAULT);
+	ck_assert_uint_eq(sshm_get_le32(b + 12), SSHM_INLINE_MAX);
+	ck_assert_uint_eq(sshm_get_le64(b + 16), 0);
+	ck_assert_uint_eq(sshm_get_le32(b + 24), SSHM_META_MAX);
+	ck_assert_uint_eq(sshm_get_le32(b + 28), 0);
 	/* One HELLO only, then nothing until the attacker speaks. */
 	ck_assert(raw_quiet(a.raw));
 	ck_assert_int_eq(raw_send(a.raw, b, raw_hello(b, 64, 0), -1), 0);
@@ -500,13 +500,13 @@ static size_t bad_build(unsigned int i, struct bad_case *c)
 	case 0:
 		c->what = "bad magic (REGION, fd)";
 		n = raw_region(pkt, 1, 4096, 3, NULL, 0);
-		raw_put32(pkt, 0x4d485354);
+		sshm_put_le32(pkt, 0x4d485354);
 		c->nfds = 1;
 		return n;
 	case 1:
 		c->what = "magic byte-swapped";
 		n = raw_region(pkt, 1, 4096, 3, NULL, 0);
-		raw_put32(pkt, 0x5353484d);
+		sshm_put_le32(pkt, 0x5353484d);
 		c->nfds = 1;
 		return n;
 	case 2:
@@ -569,7 +569,7 @@ static size_t bad_build(unsigned int i, struct bad_case *c)
 		c->what = "HELLO reserved field";
 		c->no_hello = 1;
 		n = raw_hello(pkt, 64, 0);
-		raw_put32(pkt + 28, 1);
+		sshm_put_le32(pkt + 28, 1);
 		return n;
 	case 13:
 		c->what = "REGION 31 bytes";
@@ -579,13 +579,13 @@ static size_t bad_build(unsigned int i, struct bad_case *c)
 		c->what = "REGION meta_len larger than the packet";
 		c->nfds = 1;
 		n = raw_region(pkt, 1, 4096, 3, "meta", 4);
-		raw_put32(pkt + 28, 5);
+		sshm_put_le32(pkt + 28, 5);
 		return n;
 	case 15:
 		c->what = "REGION meta_len smaller than the packet";
 		c->nfds = 1;
 		n = raw_region(pkt, 1, 4096, 3, "meta", 4);
-		raw_put32(pkt + 28, 3);
+		sshm_put_le32(pkt + 28, 3);
 		return n;
 	case 16:
 		c->what = "REGION meta_len 4097";
@@ -596,7 +596,7 @@ static size_t bad_build(unsigned int i, struct bad_case *c)
 		c->what = "REGION meta_len UINT32_MAX";
 		c->nfds = 1;
 		n = raw_region(pkt, 1, 4096, 3, NULL, 0);
-		raw_put32(pkt + 28, UINT32_MAX);
+		sshm_put_le32(pkt + 28, UINT32_MAX);
 		return n;
 	case 18:
 		c->what = "REGION id 0";
@@ -616,24 +616,24 @@ static size_t bad_build(unsigned int i, struct bad_case *c)
 	case 22:
 		c->what = "INLINE data_len larger than the packet";
 		n = raw_inline(pkt, "abcd", 4);
-		raw_put32(pkt + 12, 5);
+		sshm_put_le32(pkt + 12, 5);
 		return n;
 	case 23:
 		c->what = "INLINE data_len UINT32_MAX (sum overflow)";
 		n = raw_inline(pkt, "abcd", 4);
-		raw_put32(pkt + 8, UINT32_MAX - 3);
-		raw_put32(pkt + 12, 4 + 4);
+		sshm_put_le32(pkt + 8, UINT32_MAX - 3);
+		sshm_put_le32(pkt + 12, 4 + 4);
 		return n;
 	case 24:
 		c->what = "INLINE meta_len 4097";
 		n = raw_inline(pkt, NULL, 0);
-		raw_put32(pkt + 8, 4097);
+		sshm_put_le32(pkt + 8, 4097);
 		memset(pkt + 16, 'm', 4097);
 		return n + 4097;
 	case 25:
 		c->what = "INLINE data_len 65537";
 		n = raw_inline(pkt, NULL, 0);
-		raw_put32(pkt + 12, 65537);
+		sshm_put_le32(pkt + 12, 65537);
 		memset(pkt + 16, 'd', 65537);
 		return n + 65537;
 	case 26:
@@ -642,25 +642,25 @@ static size_t bad_build(unsigned int i, struct bad_case *c)
 	case 27:
 		c->what = "RELEASE count larger than the packet";
 		n = raw_release(pkt, ids, 2);
-		raw_put32(pkt + 8, 3);
+		sshm_put_le32(pkt + 8, 3);
 		return n;
 	case 28:
 		c->what = "RELEASE count 4097";
 		memset(pkt, 0, 16 + 8 * 4097);
 		n = raw_release(pkt, ids, 1);
-		raw_put32(pkt + 8, 4097);
+		sshm_put_le32(pkt + 8, 4097);
 		return 16 + 8 * 4097;
 	case 29:
 		c->what = "RELEASE reserved field";
 		n = raw_release(pkt, ids, 1);
-		raw_put32(pkt + 12, 1);
+		sshm_put_le32(pkt + 12, 1);
 		return n;
 	case 30:
 		c->what = "RELEASE 15 bytes";
 		return raw_release(pkt, ids, 1) - 9;
 	case 31:
 		c->what = "4-byte packet";
-		raw_put32(pkt, RAW_MAGIC);
+		sshm_put_le32(pkt, RAW_MAGIC);
 		return 4;
 	case 32:
 		c->what = "1-byte packet with an fd";
@@ -670,7 +670,7 @@ static size_t bad_build(unsigned int i, struct bad_case *c)
 	case 33:
 		c->what = "RELEASE count UINT32_MAX (length overflow)";
 		n = raw_release(pkt, ids, 1);
-		raw_put32(pkt + 8, UINT32_MAX);
+		sshm_put_le32(pkt + 8, UINT32_MAX);
 		return n;
 	default:
 		return 0;

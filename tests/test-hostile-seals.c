@@ -547,11 +547,11 @@ static int sb_read_releases(int raw, int timeout_ms)
 
 	if (n == -1)
 		return timeout_ms ? -1 : 0;
-	if (n < 16 || raw_get32(rbuf) != RAW_MAGIC || rbuf[5] != RAW_RELEASE)
+	if (n < 16 || sshm_get_le32(rbuf) != RAW_MAGIC || rbuf[5] != RAW_RELEASE)
 		return -1;
-	count = raw_get32(rbuf + 8);
+	count = sshm_get_le32(rbuf + 8);
 	for (k = 0; k < count; k++) {
-		uint64_t id = raw_get64(rbuf + 16 + 8 * k);
+		uint64_t id = sshm_get_le64(rbuf + 16 + 8 * k);
 
 		if (id == 0 || id > SB_REGIONS || sb_slots[id].fd < 0)
 			return -1;

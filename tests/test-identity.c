@@ -44,7 +44,7 @@ static int raw_handshake(int sock)
 	if (raw_send(sock, b, raw_hello(b, 64, (uint64_t)1 << 30), -1) < 0)
 		return -1;
 	n = raw_recv(sock, b, sizeof(b), 5000);
-	if (n < 32 || raw_get32(b) != RAW_MAGIC || b[4] != 1 || b[5] != RAW_HELLO)
+	if (n < 32 || sshm_get_le32(b) != RAW_MAGIC || b[4] != 1 || b[5] != RAW_HELLO)
 		return -1;
 	return 0;
 }

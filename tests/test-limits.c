@@ -181,9 +181,9 @@ static size_t raw_hello_ext(uint8_t *b, uint32_t window, uint64_t budget, uint32
 {
 	size_t n = raw_hello(b, window, 0);
 
-	raw_put64(b + n, budget);
-	raw_put32(b + n + 8, features);
-	raw_put32(b + n + 12, 0);
+	sshm_put_le64(b + n, budget);
+	sshm_put_le32(b + n + 8, features);
+	sshm_put_le32(b + n + 12, 0);
 	return n + 16;
 }
 
@@ -203,8 +203,8 @@ static void rawpeer_open(struct rawpeer *p, unsigned int flags, const uint8_t *h
 	p->raw = sv[1];
 	ck_assert_int_eq(raw_recv(p->raw, b, sizeof(b), 5000), 48);
 	/* The library announces its budget and window. */
-	ck_assert_uint_eq(raw_get32(b + 8), SSHM_WINDOW_DEFAULT);
-	ck_assert_uint_eq(raw_get64(b + 32), SSHM_BUDGET_DEFAULT);
+	ck_assert_uint_eq(sshm_get_le32(b + 8), SSHM_WINDOW_DEFAULT);
+	ck_assert_uint_eq(sshm_get_le64(b + 32), SSHM_BUDGET_DEFAULT);
 	ck_assert_int_eq(raw_send(p->raw, hello, len, -1), 0);
 }
 

@@ -119,9 +119,9 @@ static size_t raw_hello_sender(uint8_t *b)
 {
 	size_t n = raw_hello(b, 64, 0);
 
-	raw_put64(b + n, 0);
-	raw_put32(b + n + 8, 0x2); /* SENDER */
-	raw_put32(b + n + 12, 0);
+	sshm_put_le64(b + n, 0);
+	sshm_put_le32(b + n + 8, 0x2); /* SENDER */
+	sshm_put_le32(b + n + 12, 0);
 	return n + 16;
 }
 

@@ -393,7 +393,7 @@ START_TEST(test_wire_reject_magic)
 			buf[byte] ^= (uint8_t)(1u << bit);
 		}
 	/* Host-order magic on a little-endian host is still wrong if swapped. */
-	raw_put32(buf, 0x5353484du);
+	sshm_put_le32(buf, 0x5353484du);
 	expect_reject(buf, n, -SSHM_EHEADER);
 	memset(buf, 0, 4);
 	expect_reject(buf, n, -SSHM_EHEADER);
@@ -570,12 +570,12 @@ START_TEST(test_wire_copy_malformed)
 	expect_reject(buf, n - 1, -SSHM_EHEADER); /* short */
 	expect_reject(buf, n + 1, -SSHM_EHEADER); /* long */
 	n = build_copy(buf, 100, 0, 0, 10);
-	raw_put32(buf + 24, WIRE_META_MAX + 1);
+	sshm_put_le32(buf + 24, WIRE_META_MAX + 1);
 	expect_reject(buf, n, -SSHM_EHEADER);
 	/* A length mismatch that the sum of 32-bit lengths would hide. */
 	n = build_copy(buf, 100, 0, 0, 10);
-	raw_put32(buf + 24, 0xffffffffu);
-	raw_put32(buf + 28, 11);
+	sshm_put_le32(buf + 24, 0xffffffffu);
+	sshm_put_le32(buf + 28, 11);
 	expect_reject(buf, n, -SSHM_EHEADER);
 }
 END_TEST
@@ -920,7 +920,7 @@ START_TEST(test_wire_random_bytes)
 			p[k] = (uint8_t)test_rng();
 		if ((mode & 1) && len >= 5) {
 			/* Half the time: valid magic and version ... */
-			raw_put32(p, WIRE_MAGIC);
+			sshm_put_le32(p, WIRE_MAGIC);
 			p[4] = WIRE_VERSION;
 			/* ... mostly a known type, zero reserved bytes ... */
 			if ((mode & 6) && len >= WIRE_COMMON_LEN) {
@@ -932,34 +932,34 @@ START_TEST(test_wire_random_bytes)
 				switch (p[5]) {
 				case WIRE_REGION:
 					if (len >= WIRE_REGION_LEN)
-						raw_put32(p + 28, (uint32_t)(len - WIRE_REGION_LEN));
+						sshm_put_le32(p + 28, (uint32_t)(len - WIRE_REGION_LEN));
 					break;
 				case WIRE_INLINE: {
 					uint32_t meta = (uint32_t)((mode >> 16) % (len - WIRE_INLINE_LEN + 1));
 
-					raw_put32(p + 8, meta);
-					raw_put32(p + 12, (uint32_t)(len - WIRE_INLINE_LEN - meta));
+					sshm_put_le32(p + 8, meta);
+					sshm_put_le32(p + 12, (uint32_t)(len - WIRE_INLINE_LEN - meta));
 					break;
 				}
 				case WIRE_RELEASE:
-					raw_put32(p + 8, (uint32_t)((len - WIRE_RELEASE_LEN) / 8));
-					raw_put32(p + 12, 0);
+					sshm_put_le32(p + 8, (uint32_t)((len - WIRE_RELEASE_LEN) / 8));
+					sshm_put_le32(p + 12, 0);
 					break;
 				case WIRE_HELLO:
 					if (len >= WIRE_HELLO_LEN)
-						raw_put32(p + 28, 0);
+						sshm_put_le32(p + 28, 0);
 					if (len >= WIRE_HELLO_EXT_LEN)
-						raw_put32(p + 44, 0);
+						sshm_put_le32(p + 44, 0);
 					break;
 				case WIRE_COPY:
 					if (len > WIRE_COPY_LEN) {
 						uint64_t total = 1 + (mode >> 24) % 100000;
 						uint32_t d = (uint32_t)(len - WIRE_COPY_LEN);
 
-						raw_put64(p + 8, total + d);
-						raw_put64(p + 16, (mode >> 40) % (total + 1));
-						raw_put32(p + 24, 0);
-						raw_put32(p + 28, d);
+						sshm_put_le64(p + 8, total + d);
+						sshm_put_le64(p + 16, (mode >> 40) % (total + 1));
+						sshm_put_le32(p + 24, 0);
+						sshm_put_le32(p + 28, d);
 					}
 					break;
 				case WIRE_SENDER:

@@ -467,34 +467,9 @@ uint64_t test_rng(void)
 
 /* ------------------------------------------------------------ raw wire */
 
-void raw_put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
-void raw_put64(uint8_t *p, uint64_t v)
-{
-	raw_put32(p, (uint32_t)v);
-	raw_put32(p + 4, (uint32_t)(v >> 32));
-}
-
-uint32_t raw_get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-uint64_t raw_get64(const uint8_t *p)
-{
-	return (uint64_t)raw_get32(p) | (uint64_t)raw_get32(p + 4) << 32;
-}
-
 void raw_common(uint8_t *b, uint8_t type)
 {
-	raw_put32(b, RAW_MAGIC);
+	sshm_put_le32(b, RAW_MAGIC);
 	b[4] = 1;
 	b[5] = type;
 	b[6] = 0;
@@ -504,11 +479,11 @@ void raw_common(uint8_t *b, uint8_t type)
 size_t raw_hello(uint8_t *b, uint32_t window, uint64_t max_size)
 {
 	raw_common(b, RAW_HELLO);
-	raw_put32(b + 8, window);
-	raw_put32(b + 12, 65536); /* inline_max */
-	raw_put64(b + 16, max_size);
-	raw_put32(b + 24, 4096); /* meta_max */
-	raw_put32(b + 28, 0);
+	sshm_put_le32(b + 8, window);
+	sshm_put_le32(b + 12, 65536); /* inline_max */
+	sshm_put_le64(b + 16, max_size);
+	sshm_put_le32(b + 24, 4096); /* meta_max */
+	sshm_put_le32(b + 28, 0);
 	return 32;
 }
 
@@ -516,10 +491,10 @@ size_t raw_region(uint8_t *b, uint64_t id, uint64_t size, int32_t announced,
 		  const void *meta, uint32_t meta_len)
 {
 	raw_common(b, RAW_REGION);
-	raw_put64(b + 8, id);
-	raw_put64(b + 16, size);
-	raw_put32(b + 24, (uint32_t)announced);
-	raw_put32(b + 28, meta_len);
+	sshm_put_le64(b + 8, id);
+	sshm_put_le64(b + 16, size);
+	sshm_put_le32(b + 24, (uint32_t)announced);
+	sshm_put_le32(b + 28, meta_len);
 	if (meta_len)
 		memcpy(b + 32, meta, meta_len);
 	return 32 + meta_len;
@@ -528,8 +503,8 @@ size_t raw_region(uint8_t *b, uint64_t id, uint64_t size, int32_t announced,
 size_t raw_inline(uint8_t *b, const void *data, uint32_t len)
 {
 	raw_common(b, RAW_INLINE);
-	raw_put32(b + 8, 0);
-	raw_put32(b + 12, len);
+	sshm_put_le32(b + 8, 0);
+	sshm_put_le32(b + 12, len);
 	if (len)
 		memcpy(b + 16, data, len);
 	return 16 + len;
@@ -540,10 +515,10 @@ size_t raw_release(uint8_t *b, const uint64_t *ids, uint32_t count)
 	uint32_t i;
 
 	raw_common(b, RAW_RELEASE);
-	raw_put32(b + 8, count);
-	raw_put32(b + 12, 0);
+	sshm_put_le32(b + 8, count);
+	sshm_put_le32(b + 12, 0);
 	for (i = 0; i < count; i++)
-		raw_put64(b + 16 + 8 * i, ids[i]);
+		sshm_put_le64(b + 16 + 8 * i, ids[i]);
 	return 16 + 8 * (size_t)count;
 }
 
@@ -612,14 +587,14 @@ int raw_wait_releases(int sock, const uint64_t *ids, unsigned int n, int timeout
 		ssize_t len = raw_recv(sock, b, sizeof(b), timeout_ms);
 		uint32_t count;
 
-		if (len < 16 || raw_get32(b) != RAW_MAGIC || b[5] != RAW_RELEASE)
+		if (len < 16 || sshm_get_le32(b) != RAW_MAGIC || b[5] != RAW_RELEASE)
 			return -1;
-		count = raw_get32(b + 8);
+		count = sshm_get_le32(b + 8);
 		if ((size_t)len != 16 + (size_t)count * 8)
 			return -1;
 		for (k = 0; k < count; k++)
 			for (i = 0; i < n; i++)
-				if (raw_get64(b + 16 + 8 * k) == ids[i])
+				if (sshm_get_le64(b + 16 + 8 * k) == ids[i])
 					seen |= 1u << i;
 	}
 	return 0;

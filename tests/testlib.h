@@ -24,6 +24,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "macro.h"
 #include "sshm.h"
 
 int test_fd_count(void);
@@ -237,10 +238,6 @@ uint64_t test_rng(void);
 #define RAW_RELEASE    4
 #define RAW_PACKET_MAX (16 + 4096 + 65536)
 
-void raw_put32(uint8_t *p, uint32_t v);
-void raw_put64(uint8_t *p, uint64_t v);
-uint32_t raw_get32(const uint8_t *p);
-uint64_t raw_get64(const uint8_t *p);
 
 /* Encoders: write the packet at @b, return its length. */
 void raw_common(uint8_t *b, uint8_t type);

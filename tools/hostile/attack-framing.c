@@ -99,9 +99,9 @@ static size_t build(const struct framing *f, int fd)
 		if (f->p[i].width == 1)
 			pkt[f->p[i].at] = (uint8_t)f->p[i].value;
 		else if (f->p[i].width == 4)
-			put32(pkt + f->p[i].at, (uint32_t)f->p[i].value);
+			sshm_put_le32(pkt + f->p[i].at, (uint32_t)f->p[i].value);
 		else if (f->p[i].width == 8)
-			put64(pkt + f->p[i].at, f->p[i].value);
+			sshm_put_le64(pkt + f->p[i].at, f->p[i].value);
 	}
 	return n;
 }
@@ -204,7 +204,7 @@ static void random_bytes(struct run *r, int arg)
 			x ^= x >> 12, x ^= x << 25, x ^= x >> 27;
 			pkt[k] = (uint8_t)((x * 0x2545f4914f6cdd1dull) >> 56);
 		}
-		if (len >= 4 && get32(pkt) == PKT_MAGIC)
+		if (len >= 4 && sshm_get_le32(pkt) == PKT_MAGIC)
 			pkt[0] ^= 0xff;
 		if (i % 2 && (fd = obj_sealed(r, 4096, OBJ_UNTOUCHED)) < 0)
 			return;

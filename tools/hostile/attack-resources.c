@@ -43,7 +43,7 @@ static uint32_t count_released(struct conn *c, uint8_t *seen, uint32_t n,
 			break;
 		count = pkt_release_count(b, (size_t)len);
 		for (k = 0; k < count; k++) {
-			id = get64(b + 16 + 8 * (size_t)k);
+			id = sshm_get_le64(b + 16 + 8 * (size_t)k);
 			if (id >= 1 && id <= n && !seen[id]) {
 				seen[id] = 1;
 				got++;

@@ -34,7 +34,7 @@ unsigned int expect_collect(struct conn *c, const uint64_t *ids, unsigned int n,
 		count = pkt_release_count(rx, (size_t)len);
 		for (k = 0; k < count; k++)
 			for (i = 0; i < n; i++)
-				if (get64(rx + 16 + 8 * (size_t)k) == ids[i]) {
+				if (sshm_get_le64(rx + 16 + 8 * (size_t)k) == ids[i]) {
 					seen++;
 					break;
 				}

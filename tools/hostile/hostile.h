@@ -75,10 +75,6 @@ struct hello {
 	size_t len;
 };
 
-void put32(uint8_t *p, uint32_t v);
-void put64(uint8_t *p, uint64_t v);
-uint32_t get32(const uint8_t *p);
-uint64_t get64(const uint8_t *p);
 
 /* Encoders: a well-formed packet at @b, its length returned. */
 size_t pkt_hello(uint8_t *b, uint32_t window, uint32_t features);

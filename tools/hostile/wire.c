@@ -10,35 +10,10 @@
 
 #include "hostile.h"
 
-void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
-void put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)v);
-	put32(p + 4, (uint32_t)(v >> 32));
-}
-
-uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-uint64_t get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
-}
-
 /* Magic "SSHM", version 1, the type, two reserved zero bytes. */
 static void common(uint8_t *b, uint8_t type)
 {
-	put32(b, PKT_MAGIC);
+	sshm_put_le32(b, PKT_MAGIC);
 	b[4] = 1;
 	b[5] = type;
 	b[6] = 0;
@@ -49,14 +24,14 @@ static void common(uint8_t *b, uint8_t type)
 size_t pkt_hello(uint8_t *b, uint32_t window, uint32_t features)
 {
 	common(b, PKT_HELLO);
-	put32(b + 8, window);
-	put32(b + 12, PKT_INLINE_MAX);
-	put64(b + 16, 0);
-	put32(b + 24, PKT_META_MAX);
-	put32(b + 28, 0);
-	put64(b + 32, 0);
-	put32(b + 40, features);
-	put32(b + 44, 0);
+	sshm_put_le32(b + 8, window);
+	sshm_put_le32(b + 12, PKT_INLINE_MAX);
+	sshm_put_le64(b + 16, 0);
+	sshm_put_le32(b + 24, PKT_META_MAX);
+	sshm_put_le32(b + 28, 0);
+	sshm_put_le64(b + 32, 0);
+	sshm_put_le32(b + 40, features);
+	sshm_put_le32(b + 44, 0);
 	return PKT_HELLO_EXT_LEN;
 }
 
@@ -64,10 +39,10 @@ size_t pkt_region(uint8_t *b, uint64_t id, uint64_t size, int32_t announced,
 		  const void *meta, uint32_t meta_len)
 {
 	common(b, PKT_REGION);
-	put64(b + 8, id);
-	put64(b + 16, size);
-	put32(b + 24, (uint32_t)announced);
-	put32(b + 28, meta_len);
+	sshm_put_le64(b + 8, id);
+	sshm_put_le64(b + 16, size);
+	sshm_put_le32(b + 24, (uint32_t)announced);
+	sshm_put_le32(b + 28, meta_len);
 	if (meta_len)
 		memcpy(b + 32, meta, meta_len);
 	return 32 + (size_t)meta_len;
@@ -76,8 +51,8 @@ size_t pkt_region(uint8_t *b, uint64_t id, uint64_t size, int32_t announced,
 size_t pkt_inline(uint8_t *b, const void *data, uint32_t len)
 {
 	common(b, PKT_INLINE);
-	put32(b + 8, 0);
-	put32(b + 12, len);
+	sshm_put_le32(b + 8, 0);
+	sshm_put_le32(b + 12, len);
 	if (len)
 		memcpy(b + 16, data, len);
 	return 16 + (size_t)len;
@@ -88,10 +63,10 @@ size_t pkt_release(uint8_t *b, const uint64_t *ids, uint32_t count)
 	uint32_t i;
 
 	common(b, PKT_RELEASE);
-	put32(b + 8, count);
-	put32(b + 12, 0);
+	sshm_put_le32(b + 8, count);
+	sshm_put_le32(b + 12, 0);
 	for (i = 0; i < count; i++)
-		put64(b + 16 + 8 * (size_t)i, ids[i]);
+		sshm_put_le64(b + 16 + 8 * (size_t)i, ids[i]);
 	return 16 + 8 * (size_t)count;
 }
 
@@ -100,10 +75,10 @@ size_t pkt_copy(uint8_t *b, uint64_t total, uint64_t offset, const void *data,
 		uint32_t len)
 {
 	common(b, PKT_COPY);
-	put64(b + 8, total);
-	put64(b + 16, offset);
-	put32(b + 24, 0);
-	put32(b + 28, len);
+	sshm_put_le64(b + 8, total);
+	sshm_put_le64(b + 16, offset);
+	sshm_put_le32(b + 24, 0);
+	sshm_put_le32(b + 28, len);
 	if (len)
 		memcpy(b + 32, data, len);
 	return 32 + (size_t)len;
@@ -112,13 +87,13 @@ size_t pkt_copy(uint8_t *b, uint64_t total, uint64_t offset, const void *data,
 size_t pkt_sender(uint8_t *b)
 {
 	common(b, PKT_SENDER);
-	put64(b + 8, 0);
+	sshm_put_le64(b + 8, 0);
 	return 16;
 }
 
 static int is_type(const uint8_t *b, size_t len, uint8_t type)
 {
-	return len >= 8 && get32(b) == PKT_MAGIC && b[4] == 1 && b[5] == type;
+	return len >= 8 && sshm_get_le32(b) == PKT_MAGIC && b[4] == 1 && b[5] == type;
 }
 
 int pkt_parse_hello(const uint8_t *b, size_t len, struct hello *ret)
@@ -130,13 +105,13 @@ int pkt_parse_hello(const uint8_t *b, size_t len, struct hello *ret)
 	    (len > PKT_HELLO_LEN && len < PKT_HELLO_EXT_LEN))
 		return -1;
 	memset(&h, 0, sizeof(h));
-	h.window = get32(b + 8);
-	h.inline_max = get32(b + 12);
-	h.max_size = get64(b + 16);
-	h.meta_max = get32(b + 24);
+	h.window = sshm_get_le32(b + 8);
+	h.inline_max = sshm_get_le32(b + 12);
+	h.max_size = sshm_get_le64(b + 16);
+	h.meta_max = sshm_get_le32(b + 24);
 	if (len >= PKT_HELLO_EXT_LEN) {
-		h.budget = get64(b + 32);
-		h.features = get32(b + 40);
+		h.budget = sshm_get_le64(b + 32);
+		h.features = sshm_get_le32(b + 40);
 	}
 	h.len = len;
 	if (h.window == 0)
@@ -151,6 +126,6 @@ uint32_t pkt_release_count(const uint8_t *b, size_t len)
 
 	if (!is_type(b, len, PKT_RELEASE) || len < 16)
 		return 0;
-	count = get32(b + 8);
+	count = sshm_get_le32(b + 8);
 	return len == 16 + 8 * (size_t)count ? count : 0;
 }
