@@ -272,8 +272,8 @@ static const struct feature_def {
 		  "no hugetlb region can exist here, so --allow-hugetlb has nothing to accept; huge pages can still come from shmem THP" },
 		probe_hugetlb },
 	[FEATURE_RO_SHARED_MAP] = {
-		{ "read-only MAP_SHARED of a write-sealed memfd", "6.7",
-		  "consumers map regions MAP_PRIVATE, read-only: the same immutable bytes" },
+		{ "read-only MAP_SHARED of a write-sealed memfd", "6.7, 6.1.149, 6.12.9",
+		  "consumers map a read-only reopen through /proc/self/fd instead (the same guarantees); without /proc, MAP_PRIVATE: the same immutable bytes, but the mapping could be made writable (copy on write) by the consumer itself" },
 		probe_ro_shared },
 	[FEATURE_SEAL_FUTURE_WRITE] = {
 		{ "F_SEAL_FUTURE_WRITE", "5.1",
