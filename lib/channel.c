@@ -267,8 +267,9 @@ SSHM_EXPORT int sshm_channel_stats(const struct sshm_channel *ch,
 	st.inflight_bytes = ch->ledger.bytes;
 	if (ch->have_hello) {
 		st.window = ch->hello.window < ch->window ? ch->hello.window : ch->window;
-		st.budget = ch->hello.budget && ch->hello.budget < ch->budget ? ch->hello.budget
-									      : ch->budget;
+		st.budget = ch->hello.budget && ch->hello.budget < ch->budget
+				? ch->hello.budget
+				: ch->budget;
 	}
 	release_queue_stats(ch->releases, &st);
 	if (size > sizeof(st)) {

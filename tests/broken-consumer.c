@@ -123,7 +123,9 @@ static int on_packet(int fd)
 		char buf[CMSG_SPACE(8 * sizeof(int))];
 	} ctl;
 	struct iovec iov = { .iov_base = b, .iov_len = sizeof(b) };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+	struct msghdr m = { .msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = ctl.buf,
 			    .msg_controllen = sizeof(ctl.buf) };
 	struct cmsghdr *h;
 	int fds[8], n = 0, k;
@@ -135,7 +137,8 @@ static int on_packet(int fd)
 	for (h = CMSG_FIRSTHDR(&m); h; h = CMSG_NXTHDR(&m, h)) {
 		if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS)
 			continue;
-		for (k = 0; k < (int)((h->cmsg_len - CMSG_LEN(0)) / sizeof(int)) && n < 8; k++)
+		for (k = 0; k < (int)((h->cmsg_len - CMSG_LEN(0)) / sizeof(int)) && n < 8;
+		     k++)
 			memcpy(&fds[n++], CMSG_DATA(h) + k * sizeof(int), sizeof(int));
 	}
 	if (len < 8 || (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || get32(b) != MAGIC ||
@@ -168,8 +171,9 @@ static int listen_on(const char *path)
 	if (path[0] == '@')
 		sa.sun_path[0] = '\0';
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa,
-			   (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n)) < 0 ||
+	if (fd < 0 ||
+	    bind(fd, (struct sockaddr *)&sa,
+		 (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n)) < 0 ||
 	    listen(fd, 128) < 0)
 		return -1;
 	return fd;
@@ -181,8 +185,10 @@ int main(int argc, char **argv)
 	struct sigaction sa;
 	int n = 1, i, fd;
 
-	if (argc != 3 || (strcmp(argv[1], "map-unverified") && strcmp(argv[1], "leak-fds"))) {
-		fprintf(stderr, "usage: broken-consumer map-unverified|leak-fds SOCKET\n");
+	if (argc != 3 ||
+	    (strcmp(argv[1], "map-unverified") && strcmp(argv[1], "leak-fds"))) {
+		fprintf(stderr,
+			"usage: broken-consumer map-unverified|leak-fds SOCKET\n");
 		return 1;
 	}
 	leak = !strcmp(argv[1], "leak-fds");
@@ -206,7 +212,8 @@ int main(int argc, char **argv)
 			p[i] = p[--n];
 		}
 		if (p[0].revents && n <= MAX_CONNS &&
-		    (fd = accept4(p[0].fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
+		    (fd = accept4(p[0].fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >=
+			0) {
 			send_hello(fd);
 			p[n].fd = fd;
 			p[n].events = POLLIN;

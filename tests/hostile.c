@@ -32,8 +32,10 @@ ssize_t raw_recv_fds(int sock, uint8_t *buf, size_t cap, int *fds, int *nfds,
 		char buf[CMSG_SPACE(sizeof(int) * 4)];
 	} ctl;
 	struct iovec iov = { .iov_base = buf, .iov_len = cap };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf) };
+	struct msghdr msg = { .msg_iov = &iov,
+			      .msg_iovlen = 1,
+			      .msg_control = ctl.buf,
+			      .msg_controllen = sizeof(ctl.buf) };
 	struct pollfd p = { .fd = sock, .events = POLLIN };
 	struct cmsghdr *c;
 	ssize_t n;
@@ -50,7 +52,8 @@ ssize_t raw_recv_fds(int sock, uint8_t *buf, size_t cap, int *fds, int *nfds,
 		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
 			continue;
 		for (i = 0; i < k && *nfds < 4; i++)
-			memcpy(&fds[(*nfds)++], CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			memcpy(&fds[(*nfds)++], CMSG_DATA(c) + i * sizeof(int),
+			       sizeof(int));
 	}
 	return n;
 }
@@ -92,7 +95,7 @@ void atk_read_hello(struct atk *a)
 	ssize_t n = raw_recv(a->raw, b, sizeof(b), 5000);
 
 	ck_assert_msg(n >= 32 && sshm_get_le32(b) == RAW_MAGIC && b[4] == 1 &&
-		      b[5] == RAW_HELLO,
+			  b[5] == RAW_HELLO,
 		      "no HELLO from the library (%zd)", n);
 	ck_assert_uint_eq(sshm_get_le32(b + 8), SSHM_WINDOW_DEFAULT);
 }

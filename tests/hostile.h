@@ -40,7 +40,7 @@ int raw_quiet(int sock);
 
 struct atk {
 	struct sshm_channel *ch; /* the library's end */
-	int raw;                 /* the attacker's end, -1 once closed */
+	int raw;		 /* the attacker's end, -1 once closed */
 };
 
 /* Adopts one end; the attacker does NOT send its HELLO yet. */

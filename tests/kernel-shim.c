@@ -82,7 +82,8 @@ static int is_write_sealed_rdwr(int fd)
 {
 	int seals = fcntl(fd, F_GET_SEALS), fl = fcntl(fd, F_GETFL);
 
-	return seals >= 0 && (seals & F_SEAL_WRITE) && fl >= 0 && (fl & O_ACCMODE) == O_RDWR;
+	return seals >= 0 && (seals & F_SEAL_WRITE) && fl >= 0 &&
+	       (fl & O_ACCMODE) == O_RDWR;
 }
 
 SHIM void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)

@@ -227,7 +227,8 @@ static int deaf(const char *path, unsigned int linger)
 		print_sum(data, SIZE);
 	while (got < sent) {
 		n = raw_recv(s, b, sizeof(b), TIMEOUT_MS);
-		if (n < 16 || b[5] != RAW_RELEASE || (size_t)n != 16 + 8 * (size_t)sshm_get_le32(b + 8))
+		if (n < 16 || b[5] != RAW_RELEASE ||
+		    (size_t)n != 16 + 8 * (size_t)sshm_get_le32(b + 8))
 			die("no RELEASE for every region");
 		for (k = 0; k < sshm_get_le32(b + 8); k++) {
 			uint64_t id = sshm_get_le64(b + 16 + 8 * k);

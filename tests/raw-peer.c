@@ -39,9 +39,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAGIC	 0x4d485353u
-#define T_HELLO	 1
-#define T_REGION 2
+#define MAGIC	  0x4d485353u
+#define T_HELLO	  1
+#define T_REGION  2
 #define T_RELEASE 4
 
 #define GOOD "good region\n"
@@ -140,7 +140,8 @@ static int sealed_memfd(const char *text)
 	if (fd < 0)
 		return -1;
 	if (write(fd, text, len) != (ssize_t)len ||
-	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0) {
+	    fcntl(fd, F_ADD_SEALS,
+		  F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0) {
 		close(fd);
 		return -1;
 	}
@@ -253,7 +254,8 @@ static int send_mode(int sock, const char *mode)
 
 int main(int argc, char **argv)
 {
-	static const char *const modes[] = { "idle", "hello-only", "one-region-then-silence",
+	static const char *const modes[] = { "idle", "hello-only",
+					     "one-region-then-silence",
 					     "write-only-region", "good" };
 	unsigned int regions, released = 0;
 	long limit = 30, uid = -1;
@@ -281,7 +283,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "raw-peer: unknown mode '%s'\n", mode);
 		return 1;
 	}
-	if (uid >= 0 && (setgroups(0, NULL) < 0 || setresgid((gid_t)uid, (gid_t)uid, (gid_t)uid) < 0 ||
+	if (uid >= 0 && (setgroups(0, NULL) < 0 ||
+			 setresgid((gid_t)uid, (gid_t)uid, (gid_t)uid) < 0 ||
 			 setresuid((uid_t)uid, (uid_t)uid, (uid_t)uid) < 0))
 		return fail("become another user");
 	sock = connect_to(argv[optind]);
@@ -298,7 +301,10 @@ int main(int argc, char **argv)
 	regions = !strcmp(mode, "good") ? 1 : !strcmp(mode, "write-only-region") ? 2 : 0;
 	r = r < 0 ? 0 : wait_consumer(sock, regions, limit * 1000, &t0, &released);
 	printf("%s after %ld ms, %u released\n",
-	       r == 1 ? "released" : r == 0 ? "closed" : "open", elapsed_ms(&t0), released);
+	       r == 1	? "released"
+	       : r == 0 ? "closed"
+			: "open",
+	       elapsed_ms(&t0), released);
 	if (r == 2)
 		return 2;
 	return regions && r == 0 ? 3 : 0;

@@ -174,7 +174,8 @@ static int producer(struct sshm_channel *ch, uint64_t messages)
 	sshm_pool_unref(pool);
 	free(buf);
 	if (ret < 0) {
-		fprintf(stderr, "producer: message %" PRIu64 ": %s\n", i, sshm_strerror(ret));
+		fprintf(stderr, "producer: message %" PRIu64 ": %s\n", i,
+			sshm_strerror(ret));
 		return 3;
 	}
 	return compare("producer", &before, &after) ? 0 : 1;
@@ -189,7 +190,8 @@ static int consume_one(struct sshm_channel *ch, uint64_t expect)
 
 	ret = sshm_channel_recv(ch, NULL, &v);
 	if (ret < 0) {
-		fprintf(stderr, "consumer: message %" PRIu64 ": %s\n", expect, sshm_strerror(ret));
+		fprintf(stderr, "consumer: message %" PRIu64 ": %s\n", expect,
+			sshm_strerror(ret));
 		return ret;
 	}
 	meta = sshm_view_meta(v, &meta_len);
@@ -233,8 +235,8 @@ static int soak_messages(uint64_t messages)
 	sample(&after);
 	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status))
 		ok = 0;
-	printf("messages: %" PRIu64 " of %" PRIu64 " received intact\n", ret < 0 ? i - 1 : i,
-	       messages);
+	printf("messages: %" PRIu64 " of %" PRIu64 " received intact\n",
+	       ret < 0 ? i - 1 : i, messages);
 	/* `after` is taken with the channel gone, `before` with it open. */
 	before.fds -= 1;
 	return compare("consumer", &before, &after) && ok && ret >= 0;

@@ -319,8 +319,9 @@ START_TEST(test_channel_send_meta_too_long)
 	assert_err(sshm_channel_send(a, r, meta, (size_t)-1), -EINVAL);
 	assert_err(sshm_channel_send_bytes(a, "x", 1, meta, SSHM_META_MAX + 1), -EINVAL);
 	/* Large payload: the check comes before a region is made. */
-	assert_err(sshm_channel_send_bytes(a, meta, sizeof(meta), meta,
-					   SSHM_META_MAX + 1), -EINVAL);
+	assert_err(
+	    sshm_channel_send_bytes(a, meta, sizeof(meta), meta, SSHM_META_MAX + 1),
+	    -EINVAL);
 	ck_assert_uint_eq(sshm_channel_inflight(a), 0);
 	assert_err(sshm_channel_recv(b, NULL, &v), -EAGAIN);
 
@@ -536,9 +537,10 @@ START_TEST(test_channel_inflight_drain)
 	assert_ret(sshm_channel_flush(b), 0);
 
 	assert_ok(sshm_channel_drain(a));
-	ck_assert_msg(sshm_channel_inflight(a) == 0,
-		      "inflight %u after both views were dropped and the producer drained",
-		      sshm_channel_inflight(a));
+	ck_assert_msg(
+	    sshm_channel_inflight(a) == 0,
+	    "inflight %u after both views were dropped and the producer drained",
+	    sshm_channel_inflight(a));
 	/* Nothing in flight: drain returns at once. */
 	assert_ok(sshm_channel_drain(a));
 
@@ -571,9 +573,10 @@ START_TEST(test_channel_inflight_flush)
 	v = sshm_view_unref(v);
 
 	assert_ret(sshm_channel_flush(a), 0);
-	ck_assert_msg(sshm_channel_inflight(a) == 0,
-		      "inflight %u after both views were dropped and the producer flushed",
-		      sshm_channel_inflight(a));
+	ck_assert_msg(
+	    sshm_channel_inflight(a) == 0,
+	    "inflight %u after both views were dropped and the producer flushed",
+	    sshm_channel_inflight(a));
 	assert_ok(sshm_channel_recv(a, NULL, &v));
 	ck_assert_mem_eq(sshm_view_data(v), "data", 4);
 
@@ -642,7 +645,8 @@ START_TEST(test_channel_window_full_eagain)
 	/* A large send_bytes needs a slot too (the check may come after the
 	 * copy into a new region: that region must not leak). */
 	ck_assert_ptr_nonnull(big);
-	assert_err(sshm_channel_send_bytes(a, big, 2 * SSHM_INLINE_MAX, NULL, 0), -EAGAIN);
+	assert_err(sshm_channel_send_bytes(a, big, 2 * SSHM_INLINE_MAX, NULL, 0),
+		   -EAGAIN);
 	ck_assert_uint_eq(sshm_channel_inflight(a), SSHM_WINDOW_DEFAULT);
 	/* Inline payloads take no window slot. */
 	assert_ok(sshm_channel_send_bytes(a, "inline", 6, NULL, 0));
@@ -788,7 +792,8 @@ START_TEST(test_channel_release_after_peer_gone_no_sigpipe)
 }
 END_TEST
 
-/* ------------------------------------------------------------ constructors: pair, adopt */
+/* ------------------------------------------------------------ constructors: pair, adopt
+ */
 
 /* With room for the socketpair but not for the probe memfd, the
  * constructor must fail, not return a channel that refuses every region
@@ -808,7 +813,8 @@ static int child_probe_fails(void *arg)
 	close(fds[--n]);
 	r = sshm_channel_pair(0, &a, &b);
 	if (r != -EMFILE)
-		fprintf(stderr, "child: pair: %d (%s), expected -EMFILE\n", r, sshm_strerror(r));
+		fprintf(stderr, "child: pair: %d (%s), expected -EMFILE\n", r,
+			sshm_strerror(r));
 	CHILD_CHECK(r == -EMFILE, 12);
 	CHILD_CHECK(a == (struct sshm_channel *)0x1 && b == a, 13);
 	return 0;
@@ -1076,12 +1082,15 @@ static int child_producer_nonblock(void *arg)
 			if (r == 0)
 				break;
 			if (r != -EAGAIN)
-				fprintf(stderr, "child: send %u: %s\n", i, sshm_strerror(r));
+				fprintf(stderr, "child: send %u: %s\n", i,
+					sshm_strerror(r));
 			CHILD_CHECK(r == -EAGAIN, 11);
 			CHILD_CHECK(++spins < 100000, 12);
-			ev = sshm_channel_inflight(ctx->a) >= SSHM_WINDOW_DEFAULT ? POLLIN
-										   : POLLOUT;
-			CHILD_CHECK(test_poll_one(sshm_channel_fd(ctx->a), ev, 10000) > 0, 13);
+			ev = sshm_channel_inflight(ctx->a) >= SSHM_WINDOW_DEFAULT
+				 ? POLLIN
+				 : POLLOUT;
+			CHILD_CHECK(test_poll_one(sshm_channel_fd(ctx->a), ev, 10000) > 0,
+				    13);
 			if (ev == POLLIN) {
 				r = sshm_channel_recv(ctx->a, NULL, &v);
 				/* Only releases come this way. */
@@ -1094,8 +1103,8 @@ static int child_producer_nonblock(void *arg)
 	while ((r = sshm_channel_drain(ctx->a)) == -EAGAIN)
 		CHILD_CHECK(wait_readable(ctx->a) == 0, 15);
 	if (r != 0)
-		fprintf(stderr, "child: drain: %d (%s), inflight %u\n", r, sshm_strerror(r),
-			sshm_channel_inflight(ctx->a));
+		fprintf(stderr, "child: drain: %d (%s), inflight %u\n", r,
+			sshm_strerror(r), sshm_channel_inflight(ctx->a));
 	CHILD_CHECK(r == 0, 16);
 	CHILD_CHECK(sshm_channel_inflight(ctx->a) == 0, 17);
 	sshm_channel_unref(ctx->a);
@@ -1135,7 +1144,8 @@ START_TEST(test_channel_fork_100_regions_nonblock)
 	}
 	/* Releases that did not fit into the socket yet. */
 	while ((r = sshm_channel_flush(ctx.b)) > 0)
-		ck_assert_int_gt(test_poll_one(sshm_channel_fd(ctx.b), POLLOUT, 10000), 0);
+		ck_assert_int_gt(test_poll_one(sshm_channel_fd(ctx.b), POLLOUT, 10000),
+				 0);
 	assert_ok(r);
 	test_wait(pid, 0);
 	/* The child is gone after it saw every release. */
@@ -1268,7 +1278,8 @@ static Suite *channel_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = test_tcase("constructor");
-	test_add_if(tc, test_channel_probe_failure_fails_constructor, test_need_real_rlimit());
+	test_add_if(tc, test_channel_probe_failure_fails_constructor,
+		    test_need_real_rlimit());
 	tcase_add_test(tc, test_channel_adopt_seqpacket);
 	tcase_add_test(tc, test_channel_adopt_mixed_flags);
 	tcase_add_test(tc, test_channel_adopt_stream);

@@ -57,7 +57,10 @@ static void *send_thread(void *arg)
 static void send_start(struct sender *s, struct sshm_channel *ch, const void *data,
 		       size_t len, const char *meta)
 {
-	*s = (struct sender){ .ch = ch, .data = data, .len = len, .meta = meta,
+	*s = (struct sender){ .ch = ch,
+			      .data = data,
+			      .len = len,
+			      .meta = meta,
 			      .meta_len = meta ? strlen(meta) : 0 };
 	ck_assert_int_eq(pthread_create(&s->t, NULL, send_thread, s), 0);
 }
@@ -103,8 +106,8 @@ static void roundtrip(size_t len, unsigned int seed, const char *meta)
 START_TEST(test_copy_sizes)
 {
 	static const size_t sizes[] = {
-		1025, FIRST_MAX - 1, FIRST_MAX, FIRST_MAX + 1, 200 * 1024, 1 << 20,
-		(3 << 20) + 7,
+		1025,	    FIRST_MAX - 1, FIRST_MAX,	  FIRST_MAX + 1,
+		200 * 1024, 1 << 20,	   (3 << 20) + 7,
 	};
 	unsigned int i;
 
@@ -249,8 +252,17 @@ END_TEST
 
 /* Each violation on a fresh channel: broken, nothing leaked (the suite's
  * fixture counts fds). */
-enum bad { BAD_GAP, BAD_OVERLAP, BAD_TOTAL, BAD_INTERLEAVED, BAD_FD, BAD_FIRST_OFFSET,
-	   BAD_TOO_BIG, BAD_META_LATER, N_BAD };
+enum bad {
+	BAD_GAP,
+	BAD_OVERLAP,
+	BAD_TOTAL,
+	BAD_INTERLEAVED,
+	BAD_FD,
+	BAD_FIRST_OFFSET,
+	BAD_TOO_BIG,
+	BAD_META_LATER,
+	N_BAD
+};
 
 START_TEST(test_copy_raw_violations)
 {

@@ -18,14 +18,17 @@
 
 /* Values that are neither an errno nor a library code. */
 static const int unknown_codes[] = {
-	SSHM_EBASE, -SSHM_EBASE, SSHM_ELAST, -SSHM_ELAST, SSHM_ELAST + 1,
-	-(SSHM_ELAST + 1), 4095, -4095, 5000, -5000, 100000, -100000,
-	1 << 24, -(1 << 24), INT_MAX, -INT_MAX, INT_MIN, INT_MIN + 1,
+	SSHM_EBASE,  -SSHM_EBASE,    SSHM_ELAST,
+	-SSHM_ELAST, SSHM_ELAST + 1, -(SSHM_ELAST + 1),
+	4095,	     -4095,	     5000,
+	-5000,	     100000,	     -100000,
+	1 << 24,     -(1 << 24),     INT_MAX,
+	-INT_MAX,    INT_MIN,	     INT_MIN + 1,
 };
 
 static const int some_errnos[] = {
-	EPERM, ENOENT, EBADF, EAGAIN, ENOMEM, EINVAL, EMFILE, EFBIG, EPIPE,
-	EBUSY, ENOSYS, ECONNRESET, ENOBUFS, EPROTO, ENAMETOOLONG, EADDRINUSE,
+	EPERM, ENOENT, EBADF,  EAGAIN,	   ENOMEM,  EINVAL, EMFILE,	  EFBIG,
+	EPIPE, EBUSY,  ENOSYS, ECONNRESET, ENOBUFS, EPROTO, ENAMETOOLONG, EADDRINUSE,
 };
 
 static int contains_unknown(const char *s)
@@ -52,8 +55,8 @@ START_TEST(test_error_codes_named)
 	for (c = SSHM_EBASE + 1; c < SSHM_ELAST; c++) {
 		const char *s = code_name(c);
 
-		ck_assert_msg(!contains_unknown(s),
-			      "code %d has a generic name: \"%s\"", c, s);
+		ck_assert_msg(!contains_unknown(s), "code %d has a generic name: \"%s\"",
+			      c, s);
 		/* Not an errno text either: the ranges never collide. */
 		ck_assert_msg(strcmp(s, strerror(EINVAL)) != 0,
 			      "code %d is described as EINVAL", c);
@@ -82,8 +85,8 @@ START_TEST(test_error_codes_both_signs)
 
 		ck_assert_ptr_nonnull(pos);
 		ck_assert_msg(strcmp(pos, code_name(c)) == 0,
-			      "sshm_strerror(%d) \"%s\" != sshm_strerror(-%d) \"%s\"",
-			      c, pos, c, code_name(c));
+			      "sshm_strerror(%d) \"%s\" != sshm_strerror(-%d) \"%s\"", c,
+			      pos, c, code_name(c));
 	}
 }
 END_TEST
@@ -116,11 +119,11 @@ START_TEST(test_error_errno_like_strerror)
 		ck_assert_ptr_nonnull(neg);
 		ck_assert_ptr_nonnull(pos);
 		ck_assert_msg(strcmp(neg, want) == 0,
-			      "sshm_strerror(-%d) = \"%s\", strerror(%d) = \"%s\"",
-			      e, neg, e, want);
+			      "sshm_strerror(-%d) = \"%s\", strerror(%d) = \"%s\"", e,
+			      neg, e, want);
 		ck_assert_msg(strcmp(pos, want) == 0,
-			      "sshm_strerror(%d) = \"%s\", strerror(%d) = \"%s\"",
-			      e, pos, e, want);
+			      "sshm_strerror(%d) = \"%s\", strerror(%d) = \"%s\"", e, pos,
+			      e, want);
 	}
 }
 END_TEST
@@ -132,10 +135,9 @@ START_TEST(test_error_errno_not_library_names)
 
 	for (i = 0; i < sizeof(some_errnos) / sizeof(some_errnos[0]); i++)
 		for (c = SSHM_EBASE + 1; c < SSHM_ELAST; c++)
-			ck_assert_msg(strcmp(sshm_strerror(-some_errnos[i]),
-					     code_name(c)) != 0,
-				      "errno %d and code %d share a name",
-				      some_errnos[i], c);
+			ck_assert_msg(
+			    strcmp(sshm_strerror(-some_errnos[i]), code_name(c)) != 0,
+			    "errno %d and code %d share a name", some_errnos[i], c);
 }
 END_TEST
 
@@ -158,8 +160,7 @@ START_TEST(test_error_unknown_never_null)
 	for (i = 0; i < sizeof(unknown_codes) / sizeof(unknown_codes[0]); i++) {
 		const char *s = sshm_strerror(unknown_codes[i]);
 
-		ck_assert_msg(s != NULL, "sshm_strerror(%d) is NULL",
-			      unknown_codes[i]);
+		ck_assert_msg(s != NULL, "sshm_strerror(%d) is NULL", unknown_codes[i]);
 		ck_assert_msg(s[0] != '\0', "sshm_strerror(%d) is empty",
 			      unknown_codes[i]);
 		/* An unknown value must not pass for a real verdict. */
@@ -176,7 +177,9 @@ START_TEST(test_error_unknown_static)
 	/* Unknown values on both sides of SSHM_EBASE: in the errno range the
 	 * library must not hand out strerror(3)'s reused buffer. */
 	static const int pairs[][2] = {
-		{ -999999, -888888 }, { -4000, -3999 }, { 4000, 200 },
+		{ -999999, -888888 },
+		{ -4000, -3999 },
+		{ 4000, 200 },
 		{ -SSHM_ELAST, -4095 },
 	};
 	size_t i;
@@ -192,7 +195,8 @@ START_TEST(test_error_unknown_static)
 		b = sshm_strerror(pairs[i][1]);
 		ck_assert_ptr_nonnull(b);
 		ck_assert_msg(strcmp(a, copy) == 0,
-			      "sshm_strerror(%d) changed from \"%s\" to \"%s\" after sshm_strerror(%d)",
+			      "sshm_strerror(%d) changed from \"%s\" to \"%s\" after "
+			      "sshm_strerror(%d)",
 			      pairs[i][0], copy, a, pairs[i][1]);
 		b = sshm_strerror(-SSHM_ESEALS);
 		ck_assert_ptr_nonnull(b);
@@ -215,8 +219,10 @@ static const char *verdict(int v)
 START_TEST(test_verdict_known_names)
 {
 	static const int known[] = {
-		SSHM_VERDICT_NOT_CHECKED, SSHM_VERDICT_VERIFIED,
-		SSHM_VERDICT_MISMATCH, SSHM_VERDICT_UNVERIFIABLE,
+		SSHM_VERDICT_NOT_CHECKED,
+		SSHM_VERDICT_VERIFIED,
+		SSHM_VERDICT_MISMATCH,
+		SSHM_VERDICT_UNVERIFIABLE,
 	};
 	size_t i, j, n = sizeof(known) / sizeof(known[0]);
 
@@ -225,8 +231,7 @@ START_TEST(test_verdict_known_names)
 	ck_assert_str_eq(verdict(SSHM_VERDICT_MISMATCH), "mismatch");
 	for (i = 0; i < n; i++) {
 		ck_assert_msg(!contains_unknown(verdict(known[i])),
-			      "verdict %d is named \"%s\"", known[i],
-			      verdict(known[i]));
+			      "verdict %d is named \"%s\"", known[i], verdict(known[i]));
 		for (j = i + 1; j < n; j++)
 			ck_assert_msg(strcmp(verdict(known[i]), verdict(known[j])) != 0,
 				      "verdicts %d and %d share the name \"%s\"",

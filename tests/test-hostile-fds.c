@@ -85,7 +85,8 @@ static const char *need_memfd_secret(void)
 	long fd = syscall(SYS_memfd_secret, 0);
 
 	if (fd < 0)
-		return "memfd_secret(2) is not available (Linux < 5.14, or secretmem disabled)";
+		return "memfd_secret(2) is not available (Linux < 5.14, or secretmem "
+		       "disabled)";
 	close((int)fd);
 	return NULL;
 }

@@ -25,7 +25,8 @@
 #include "testlib.h"
 #include "hostile.h"
 
-/* ------------------------------------------------------------ rows 10, 11, 14: framing */
+/* ------------------------------------------------------------ rows 10, 11, 14: framing
+ */
 
 /*
  * A framing violation: the attacker sends @len bytes with @nfds fds (fresh
@@ -52,8 +53,8 @@ static void expect_framing(struct atk *a, const void *buf, size_t len, int nfds,
 	ck_assert_msg(r == want, "%s: expected %d (%s), got %d (%s)", what, want,
 		      sshm_strerror(want), r, sshm_strerror(r));
 	ck_assert_ptr_null(v);
-	ck_assert_msg(test_fd_count() == before, "%s: %d fds before, %d after", what, before,
-		      test_fd_count());
+	ck_assert_msg(test_fd_count() == before, "%s: %d fds before, %d after", what,
+		      before, test_fd_count());
 	ck_assert_int_eq(test_map_count(), maps);
 	atk_check_broken(a);
 	for (i = 0; i < nfds; i++)
@@ -216,7 +217,9 @@ static const char *need_unknown_cmsg(void)
 	} ctl;
 	char x = 'x';
 	struct iovec iov = { .iov_base = &x, .iov_len = 1 };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+	struct msghdr msg = { .msg_iov = &iov,
+			      .msg_iovlen = 1,
+			      .msg_control = ctl.buf,
 			      .msg_controllen = sizeof(ctl.buf) };
 	struct cmsghdr *c;
 	int sv[2], ok;
@@ -736,7 +739,7 @@ static size_t fuzz_packet(uint8_t *b, int *announced)
 	case 1:
 	case 2:
 		n = raw_region(b, 1 + test_rng() % 3, 4096 * (test_rng() % 3), *announced,
-			     "meta", (uint32_t)(test_rng() % 5));
+			       "meta", (uint32_t)(test_rng() % 5));
 		break;
 	case 3:
 		n = raw_inline(b, "payload", (uint32_t)(test_rng() % 8));
@@ -799,8 +802,8 @@ START_TEST(test_hostile_row14_fuzz)
 		n = fuzz_packet(b, &announced);
 		before = test_fd_count();
 		maps = test_map_count();
-		ck_assert_msg(raw_sendv(a.raw, b, n, fds, nfds) == 0, "packet %u: send: %s", i,
-			      strerror(errno));
+		ck_assert_msg(raw_sendv(a.raw, b, n, fds, nfds) == 0,
+			      "packet %u: send: %s", i, strerror(errno));
 		r = sshm_channel_recv(a.ch, NULL, &v);
 		if (r >= 0) {
 			ok++;
@@ -814,18 +817,23 @@ START_TEST(test_hostile_row14_fuzz)
 			framing++;
 			assert_err(sshm_channel_recv(a.ch, NULL, &v), -SSHM_EBROKEN);
 		} else {
-			ck_assert_msg(r == -EAGAIN, "packet %u (%zu bytes, %d fds): undocumented %d (%s)",
-				      i, n, nfds, r, sshm_strerror(r));
+			ck_assert_msg(
+			    r == -EAGAIN,
+			    "packet %u (%zu bytes, %d fds): undocumented %d (%s)", i, n,
+			    nfds, r, sshm_strerror(r));
 			again++;
 		}
-		ck_assert_msg(test_fd_count() == before, "packet %u: %d fds before, %d after (r=%d %s)",
-			      i, before, test_fd_count(), r, sshm_strerror(r));
-		ck_assert_msg(test_map_count() == maps, "packet %u: mapping left (r=%d)", i, r);
+		ck_assert_msg(test_fd_count() == before,
+			      "packet %u: %d fds before, %d after (r=%d %s)", i, before,
+			      test_fd_count(), r, sshm_strerror(r));
+		ck_assert_msg(test_map_count() == maps, "packet %u: mapping left (r=%d)",
+			      i, r);
 		for (k = 0; k < nfds; k++)
 			close(fds[k]);
 		atk_close(&a);
 	}
-	fprintf(stderr, "row14 fuzz: %u accepted, %u fd verdicts, %u framing, %u consumed\n", ok,
+	fprintf(stderr,
+		"row14 fuzz: %u accepted, %u fd verdicts, %u framing, %u consumed\n", ok,
 		verdicts, framing, again);
 	/* The corpus reached every outcome, not only "bad magic". */
 	ck_assert_uint_gt(ok, 0);

@@ -69,8 +69,9 @@ START_TEST(test_hostile_row18_fork_child_sends)
 	pid = test_fork(child_lib_send, &ctx);
 	ctx.child_end = sshm_channel_unref(ctx.child_end);
 	/* SO_PEERCRED names the creator of the pair: us, not the sender. */
-	ck_assert_int_eq(getsockopt(sshm_channel_fd(ctx.parent_end), SOL_SOCKET, SO_PEERCRED,
-				    &peer, &len), 0);
+	ck_assert_int_eq(getsockopt(sshm_channel_fd(ctx.parent_end), SOL_SOCKET,
+				    SO_PEERCRED, &peer, &len),
+			 0);
 	ck_assert_int_eq(peer.pid, getpid());
 	assert_ok(sshm_channel_recv(ctx.parent_end, NULL, &v));
 	id = sshm_view_identity(v);
@@ -184,7 +185,8 @@ static int child_other_identity(void *arg)
 	CHILD_CHECK(m1 >= 0 && m2 >= 0 && m3 >= 0, 10);
 	if (ctx->mode == 0)
 		CHILD_CHECK(setresgid(65534, 65534, 65534) == 0 &&
-				    setresuid(65534, 65534, 65534) == 0, 11);
+				setresuid(65534, 65534, 65534) == 0,
+			    11);
 	else
 		CHILD_CHECK(prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0, 12);
 	CHILD_CHECK(raw_send(ctx->raw, b, raw_hello(b, 64, 0), -1) == 0, 13);
@@ -218,7 +220,7 @@ static void other_identity_case(int mode)
 	id = sshm_view_identity(v);
 	ck_assert_int_eq(id->pid, pid);
 	ck_assert_msg(id->verdict == SSHM_VERDICT_VERIFIED ||
-			      id->verdict == SSHM_VERDICT_UNVERIFIABLE,
+			  id->verdict == SSHM_VERDICT_UNVERIFIABLE,
 		      "honest region: %s", sshm_verdict_name(id->verdict));
 	if (mode == 0)
 		ck_assert_uint_eq(id->uid, 65534);
@@ -232,7 +234,8 @@ static void other_identity_case(int mode)
 	if (r >= 0) {
 		id = sshm_view_identity(v);
 		ck_assert_msg(id->verdict == SSHM_VERDICT_UNVERIFIABLE,
-			      "lying region accepted as %s", sshm_verdict_name(id->verdict));
+			      "lying region accepted as %s",
+			      sshm_verdict_name(id->verdict));
 		sshm_view_unref(v);
 	} else {
 		assert_err(r, -SSHM_EIDENTITY);
@@ -331,7 +334,8 @@ static const char *need_pid_reuse(void)
 	if (r)
 		return r;
 	if (test_need_passpidfd())
-		return "no SO_PASSPIDFD (Linux < 6.5): without a pidfd in the message a reused "
+		return "no SO_PASSPIDFD (Linux < 6.5): without a pidfd in the message a "
+		       "reused "
 		       "pid cannot be told apart (documented limitation)";
 	for (tries = 0; tries < 10; tries++) {
 		fflush(NULL);
@@ -342,7 +346,8 @@ static const char *need_pid_reuse(void)
 			_exit(0);
 		waitpid(a, &st, 0);
 		if (set_last_pid(a) < 0)
-			return "cannot write /proc/sys/kernel/ns_last_pid (needs CAP_SYS_ADMIN "
+			return "cannot write /proc/sys/kernel/ns_last_pid (needs "
+			       "CAP_SYS_ADMIN "
 			       "or CAP_CHECKPOINT_RESTORE): cannot force a pid reuse";
 		b = fork();
 		if (b < 0)
@@ -359,7 +364,7 @@ static const char *need_pid_reuse(void)
 struct reuse_ctx {
 	int raw;
 	int lib_end;
-	int m;     /* the memfd, at the same fd number in both children */
+	int m;	   /* the memfd, at the same fd number in both children */
 	int hello; /* the sender sends the HELLO first */
 	int hold;  /* pipe read end: the impostor waits on it */
 	int holdw; /* its write end, closed in the children */
@@ -373,8 +378,9 @@ static int child_reuse_sender(void *arg)
 	close(ctx->lib_end);
 	if (ctx->hello)
 		CHILD_CHECK(raw_send(ctx->raw, b, raw_hello(b, 64, 0), -1) == 0, 10);
-	CHILD_CHECK(raw_send_region(ctx->raw, 1 + (uint64_t)getpid(), 4096, ctx->m,
-				    ctx->m) == 0, 11);
+	CHILD_CHECK(
+	    raw_send_region(ctx->raw, 1 + (uint64_t)getpid(), 4096, ctx->m, ctx->m) == 0,
+	    11);
 	return 0; /* exits: its pid is free for reuse */
 }
 
@@ -422,7 +428,8 @@ START_TEST(test_hostile_row20_pid_reuse)
 		ck_assert_int_eq(kill(b, SIGKILL), 0);
 		ck_assert_int_eq(waitpid(b, NULL, 0), b);
 		if (sshm_channel_recv(ch, NULL, &v) >= 0) {
-			ck_assert_int_ne(sshm_view_identity(v)->verdict, SSHM_VERDICT_VERIFIED);
+			ck_assert_int_ne(sshm_view_identity(v)->verdict,
+					 SSHM_VERDICT_VERIFIED);
 			v = sshm_view_unref(v);
 		}
 	}
@@ -452,7 +459,8 @@ END_TEST
 
 static const char *need_noexec(void)
 {
-	return have_noexec_seal() ? NULL : "MFD_NOEXEC_SEAL is not available (Linux < 6.3)";
+	return have_noexec_seal() ? NULL
+				  : "MFD_NOEXEC_SEAL is not available (Linux < 6.3)";
 }
 
 static const char *need_no_noexec(void)
@@ -516,8 +524,8 @@ static void check_pidfd_flag(int want)
 	assert_ok(sshm_channel_recv(c, NULL, &v));
 	assert_verdict(sshm_view_identity(v), SSHM_VERDICT_VERIFIED);
 	ck_assert_msg(!!(sshm_view_identity(v)->flags & SSHM_IDENTITY_F_PIDFD) == want,
-		      "SO_PASSPIDFD %s, yet identity flags are 0x%x", want ? "present" : "absent",
-		      sshm_view_identity(v)->flags);
+		      "SO_PASSPIDFD %s, yet identity flags are 0x%x",
+		      want ? "present" : "absent", sshm_view_identity(v)->flags);
 	sshm_view_unref(v);
 	sshm_region_unref(r);
 	sshm_channel_unref(p);
@@ -582,7 +590,8 @@ static Suite *hostile_identity_suite(void)
 	tc = test_tcase("row19_announced_fd");
 	test_add_if(tc, test_hostile_row19_dup2_over_announced, test_need_kcmp());
 	test_add_if(tc, test_hostile_row19_closed_announced, test_need_kcmp());
-	test_add_if(tc, test_hostile_row19_other_uid, need_root() ? need_root() : test_need_kcmp());
+	test_add_if(tc, test_hostile_row19_other_uid,
+		    need_root() ? need_root() : test_need_kcmp());
 	test_add_if(tc, test_hostile_row19_non_dumpable, test_need_kcmp());
 	suite_add_tcase(s, tc);
 

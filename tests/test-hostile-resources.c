@@ -38,7 +38,7 @@ START_TEST(test_hostile_row04_size_mismatch)
 	ck_assert_int_ge(fd, 0);
 	atk_open(&a);
 	expect_fd_rejected(&a, 1, fd, 16384, NULL, -SSHM_ESIZE); /* larger */
-	expect_fd_rejected(&a, 2, fd, 4096, NULL, -SSHM_ESIZE);  /* smaller */
+	expect_fd_rejected(&a, 2, fd, 4096, NULL, -SSHM_ESIZE);	 /* smaller */
 	expect_fd_rejected(&a, 3, fd, 8193, NULL, -SSHM_ESIZE);
 	expect_fd_rejected(&a, 4, fd, 8191, NULL, -SSHM_ESIZE);
 	close(fd);
@@ -55,7 +55,7 @@ START_TEST(test_hostile_row04_size_zero)
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_ge(empty, 0);
 	atk_open(&a);
-	expect_fd_rejected(&a, 1, fd, 0, NULL, -SSHM_ESIZE);    /* header 0 */
+	expect_fd_rejected(&a, 1, fd, 0, NULL, -SSHM_ESIZE);	/* header 0 */
 	expect_fd_rejected(&a, 2, empty, 0, NULL, -SSHM_ESIZE); /* both 0 */
 	expect_fd_rejected(&a, 3, empty, 4096, NULL, -SSHM_ESIZE);
 	close(fd);
@@ -67,9 +67,9 @@ END_TEST
 START_TEST(test_hostile_row04_overflow)
 {
 	/* Sizes that overflow size_t/off_t arithmetic in a naive consumer. */
-	static const uint64_t lies[] = { UINT64_MAX, UINT64_MAX - 4095, (uint64_t)1 << 63,
-					 ((uint64_t)1 << 63) + 4096, (uint64_t)1 << 32,
-					 ((uint64_t)1 << 32) + 4096 };
+	static const uint64_t lies[] = { UINT64_MAX,	    UINT64_MAX - 4095,
+					 (uint64_t)1 << 63, ((uint64_t)1 << 63) + 4096,
+					 (uint64_t)1 << 32, ((uint64_t)1 << 32) + 4096 };
 	struct atk a;
 	unsigned int i;
 	int fd = test_memfd_pattern(4096, 9, SSHM_SEALS_APPLIED);
@@ -133,7 +133,8 @@ START_TEST(test_hostile_row04_peer_max_size)
 	atk_open_limits(&a, 65536, 8192, 4096);
 	assert_ok(sshm_channel_set_inline_max(a.ch, 0));
 	assert_err(sshm_channel_send(a.ch, big, NULL, 0), -SSHM_ETOOBIG);
-	assert_err(sshm_channel_send_bytes(a.ch, data, sizeof(data), NULL, 0), -SSHM_ETOOBIG);
+	assert_err(sshm_channel_send_bytes(a.ch, data, sizeof(data), NULL, 0),
+		   -SSHM_ETOOBIG);
 	ck_assert_uint_eq(sshm_channel_inflight(a.ch), 0);
 	ck_assert(raw_quiet(a.raw));
 	/* At the limit exactly: sent. */
@@ -156,7 +157,8 @@ static int sparse_memfd(uint64_t size)
 
 	if (fd < 0)
 		return -1;
-	if (ftruncate(fd, (off_t)size) < 0 || fcntl(fd, F_ADD_SEALS, SSHM_SEALS_APPLIED) < 0) {
+	if (ftruncate(fd, (off_t)size) < 0 ||
+	    fcntl(fd, F_ADD_SEALS, SSHM_SEALS_APPLIED) < 0) {
 		close(fd);
 		return -1;
 	}
@@ -207,7 +209,8 @@ START_TEST(test_hostile_row05_hole_hidden_by_blocks)
 	int fd = test_memfd_pattern(65536, 11, 0);
 
 	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 16384, 4096), 0);
+	ck_assert_int_eq(
+	    fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 16384, 4096), 0);
 	ck_assert_int_eq(fallocate(fd, FALLOC_FL_KEEP_SIZE, 65536, 65536), 0);
 	ck_assert_int_eq(fcntl(fd, F_ADD_SEALS, SSHM_SEALS_APPLIED), 0);
 	ck_assert_int_eq(fstat(fd, &st), 0);
@@ -269,9 +272,10 @@ END_TEST
 
 static const char *need_not_valgrind(void)
 {
-	return test_under_valgrind() ? "valgrind emulates RLIMIT_NOFILE and keeps fds of its own "
-				  "above the limit: the kernel never hits EMFILE in recvmsg"
-				: NULL;
+	return test_under_valgrind()
+		   ? "valgrind emulates RLIMIT_NOFILE and keeps fds of its own "
+		     "above the limit: the kernel never hits EMFILE in recvmsg"
+		   : NULL;
 }
 
 static int highest_fd(void)
@@ -283,7 +287,8 @@ static int highest_fd(void)
 	if (!d)
 		return -1;
 	while ((e = readdir(d)))
-		if (e->d_name[0] != '.' && atoi(e->d_name) > hi && atoi(e->d_name) != dirfd(d))
+		if (e->d_name[0] != '.' && atoi(e->d_name) > hi &&
+		    atoi(e->d_name) != dirfd(d))
 			hi = atoi(e->d_name);
 	closedir(d);
 	return hi;
@@ -406,7 +411,7 @@ struct killed_ctx {
 	int raw;     /* the attacker's end */
 	int lib_end; /* closed in the child */
 	int ready;   /* pipe: the child says "all sent" */
-	int n;       /* regions to send */
+	int n;	     /* regions to send */
 };
 
 static int child_send_then_hang(void *arg)
@@ -418,10 +423,12 @@ static int child_send_then_hang(void *arg)
 	close(ctx->lib_end);
 	CHILD_CHECK(raw_send(ctx->raw, b, raw_hello(b, 64, 0), -1) == 0, 10);
 	for (i = 0; i < ctx->n; i++) {
-		fds[i] = test_memfd_pattern(8192, (unsigned int)i + 1, SSHM_SEALS_APPLIED);
+		fds[i] = test_memfd_pattern(8192, (unsigned int)i + 1,
+					    SSHM_SEALS_APPLIED);
 		CHILD_CHECK(fds[i] >= 0, 11);
-		CHILD_CHECK(raw_send_region(ctx->raw, (uint64_t)i + 1, 8192, fds[i],
-					    fds[i]) == 0, 12);
+		CHILD_CHECK(
+		    raw_send_region(ctx->raw, (uint64_t)i + 1, 8192, fds[i], fds[i]) == 0,
+		    12);
 	}
 	CHILD_CHECK(write(ctx->ready, "r", 1) == 1, 13);
 	for (;;)
@@ -470,7 +477,8 @@ START_TEST(test_hostile_row15_sigkill_mid_stream)
 	for (i = 3; i < 6; i++) {
 		assert_ok(sshm_channel_recv(ch, NULL, &v[i]));
 		ck_assert(test_view_matches(v[i], 8192, (unsigned int)i + 1));
-		ck_assert_int_ne(sshm_view_identity(v[i])->verdict, SSHM_VERDICT_VERIFIED);
+		ck_assert_int_ne(sshm_view_identity(v[i])->verdict,
+				 SSHM_VERDICT_VERIFIED);
 	}
 	assert_err(sshm_channel_recv(ch, NULL, &v[0]), -EPIPE);
 	assert_err(sshm_channel_recv(ch, NULL, &v[0]), -EPIPE);
@@ -515,7 +523,8 @@ START_TEST(test_hostile_row15_consumer_gone)
 	assert_err(sshm_channel_recv(a.ch, NULL, &v), -EPIPE);
 	sshm_region_unref(r);
 	atk_close(&a);
-	ck_assert_msg(!test_sigpipe_raised(&old), "a call on a departed consumer raised SIGPIPE");
+	ck_assert_msg(!test_sigpipe_raised(&old),
+		      "a call on a departed consumer raised SIGPIPE");
 }
 END_TEST
 
@@ -717,8 +726,8 @@ START_TEST(test_hostile_row16_release_never_sent)
 
 	producer_bad_release(&ninety_nine, 1, 0, 0); /* flush */
 	producer_bad_release(&ninety_nine, 1, 0, 1); /* recv */
-	producer_bad_release(&one, 1, 1, 0);         /* released twice */
-	producer_bad_release(twice, 2, 0, 1);        /* twice in one packet */
+	producer_bad_release(&one, 1, 1, 0);	     /* released twice */
+	producer_bad_release(twice, 2, 0, 1);	     /* twice in one packet */
 }
 END_TEST
 

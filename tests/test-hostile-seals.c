@@ -52,7 +52,8 @@ END_TEST
 START_TEST(test_hostile_row01_seal_missing)
 {
 	/* Each of SHRINK, GROW, WRITE missing in turn, F_SEAL_SEAL set. */
-	static const unsigned int missing[] = { F_SEAL_SHRINK, F_SEAL_GROW, F_SEAL_WRITE };
+	static const unsigned int missing[] = { F_SEAL_SHRINK, F_SEAL_GROW,
+						F_SEAL_WRITE };
 	struct atk a;
 	unsigned int i;
 
@@ -133,8 +134,10 @@ START_TEST(test_hostile_row02_future_write)
 	ck_assert_int_ge(fd, 0);
 	w = mmap(NULL, 16384, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	ck_assert_ptr_ne(w, MAP_FAILED);
-	ck_assert_int_eq(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
-					      F_SEAL_FUTURE_WRITE | F_SEAL_SEAL), 0);
+	ck_assert_int_eq(
+	    fcntl(fd, F_ADD_SEALS,
+		  F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_FUTURE_WRITE | F_SEAL_SEAL),
+	    0);
 	/* The premise: the seal does not stop the old mapping. */
 	w[0] ^= 0xff;
 	w[0] ^= 0xff;
@@ -261,7 +264,8 @@ START_TEST(test_hostile_row03_sealed_cannot_shrink)
 	assert_ok(sshm_channel_recv(a.ch, NULL, &v));
 	ck_assert_int_eq(ftruncate(fd, 0), -1);
 	ck_assert_int_eq(errno, EPERM);
-	ck_assert_int_eq(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, 65536), -1);
+	ck_assert_int_eq(
+	    fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, 65536), -1);
 	ck_assert_int_eq(errno, EPERM);
 	ck_assert_int_eq(pwrite(fd, "x", 1, 0), -1);
 	ck_assert_int_eq(errno, EPERM);
@@ -290,7 +294,8 @@ START_TEST(test_hostile_row17_consumer_add_seals)
 	assert_ok(sshm_region_new(8192, 0, &r));
 	assert_ok(sshm_region_write(r, 0, "sealed", 6));
 	assert_ok(sshm_region_seal(r));
-	ck_assert_int_eq(fcntl(sshm_region_fd(r), F_GET_SEALS) & SSHM_SEALS_APPLIED, SSHM_SEALS_APPLIED);
+	ck_assert_int_eq(fcntl(sshm_region_fd(r), F_GET_SEALS) & SSHM_SEALS_APPLIED,
+			 SSHM_SEALS_APPLIED);
 	assert_ok(sshm_channel_send(p, r, NULL, 0));
 	assert_ok(sshm_channel_recv(c, NULL, &v));
 	fd = sshm_view_fd(v);
@@ -330,9 +335,10 @@ START_TEST(test_hostile_row08_mprotect_write)
 	data = (void *)sshm_view_data(v);
 	errno = 0;
 	ret = mprotect(data, len, PROT_READ | PROT_WRITE);
-	ck_assert_msg(ret == -1 && errno == EACCES,
-		      "mprotect(PROT_READ | PROT_WRITE) on the view: %d (%s), expected EACCES",
-		      ret, strerror(errno));
+	ck_assert_msg(
+	    ret == -1 && errno == EACCES,
+	    "mprotect(PROT_READ | PROT_WRITE) on the view: %d (%s), expected EACCES", ret,
+	    strerror(errno));
 	errno = 0;
 	ret = mprotect(data, len, PROT_WRITE);
 	ck_assert_msg(ret == -1 && errno == EACCES,
@@ -341,8 +347,8 @@ START_TEST(test_hostile_row08_mprotect_write)
 	errno = 0;
 	ret = mprotect(data, test_page_size(), PROT_READ | PROT_WRITE);
 	ck_assert_msg(ret == -1 && errno == EACCES,
-		      "mprotect(PROT_WRITE) on its first page: %d (%s), expected EACCES", ret,
-		      strerror(errno));
+		      "mprotect(PROT_WRITE) on its first page: %d (%s), expected EACCES",
+		      ret, strerror(errno));
 	test_view_check_pattern(v, len, 8);
 	sshm_view_unref(v);
 	sshm_region_unref(r);
@@ -406,9 +412,11 @@ START_TEST(test_hostile_row08_view_fd_write)
 	errno = 0;
 	ck_assert_int_eq(pwrite(fd, "X", 1, 0), -1);
 	ck_assert_int_eq(errno, EPERM);
-	ck_assert_ptr_eq(mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), MAP_FAILED);
+	ck_assert_ptr_eq(mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0),
+			 MAP_FAILED);
 	ck_assert_int_eq(ftruncate(fd, 0), -1);
-	ck_assert_int_eq(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, 4096), -1);
+	ck_assert_int_eq(
+	    fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, 4096), -1);
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	re = open(path, O_RDWR | O_CLOEXEC);
 	ck_assert_int_ge(re, 0);
@@ -437,7 +445,8 @@ START_TEST(test_hostile_row09_writable_mapping_ebusy)
 	assert_ok(sshm_region_new(8192, 0, &r));
 	assert_ok(sshm_region_map(r, &own));
 	memcpy(own, "before", 6);
-	extra = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, sshm_region_fd(r), 0);
+	extra = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, sshm_region_fd(r),
+		     0);
 	ck_assert_ptr_ne(extra, MAP_FAILED);
 	assert_err(sshm_region_seal(r), -EBUSY);
 	ck_assert_int_eq(sshm_region_is_sealed(r), 0);
@@ -503,7 +512,7 @@ END_TEST
  * put in the metadata.  Any SIGBUS kills the consumer by a signal; any
  * changed byte makes it exit non-zero.
  */
-#define SB_REGIONS 200
+#define SB_REGIONS  200
 #define SB_MAX_SIZE (256u * 1024u)
 
 enum { SB_SEALED, SB_UNSEALED, SB_FUTURE_WRITE };
@@ -603,8 +612,9 @@ static int child_sb_attacker(void *arg)
 		} else if (kind == SB_FUTURE_WRITE) {
 			w = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 			CHILD_CHECK(w != MAP_FAILED, 16);
-			CHILD_CHECK(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
-							   F_SEAL_FUTURE_WRITE | F_SEAL_SEAL) == 0,
+			CHILD_CHECK(fcntl(fd, F_ADD_SEALS,
+					  F_SEAL_SHRINK | F_SEAL_GROW |
+					      F_SEAL_FUTURE_WRITE | F_SEAL_SEAL) == 0,
 				    17);
 		}
 		meta.sum = sb_sum(data, size);
@@ -619,7 +629,8 @@ static int child_sb_attacker(void *arg)
 		sb_inflight++;
 		CHILD_CHECK(raw_send(ctx->raw, b,
 				     raw_region(b, id, size, fd, &meta, sizeof(meta)),
-				     fd) == 0, 19);
+				     fd) == 0,
+			    19);
 
 		/* The attacks, right after the send. */
 		if (ftruncate(fd, (off_t)(size / 2)) == 0 || ftruncate(fd, 0) == 0)
@@ -639,8 +650,10 @@ static int child_sb_attacker(void *arg)
 		}
 		if (w) {
 			memset(w, 0xa5, size);
-			CHILD_CHECK(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
-					      (off_t)size) != 0, 25);
+			CHILD_CHECK(fallocate(fd,
+					      FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+					      0, (off_t)size) != 0,
+				    25);
 		}
 		CHILD_CHECK(sb_read_releases(ctx->raw, 0) == 0, 26);
 	}
@@ -648,8 +661,9 @@ static int child_sb_attacker(void *arg)
 	{
 		uint8_t last[16 + sizeof(sealed)];
 
-		CHILD_CHECK(raw_send(ctx->raw, last, raw_inline(last, &sealed, sizeof(sealed)),
-				     -1) == 0, 27);
+		CHILD_CHECK(raw_send(ctx->raw, last,
+				     raw_inline(last, &sealed, sizeof(sealed)), -1) == 0,
+			    27);
 	}
 	while (sb_inflight > 0)
 		CHILD_CHECK(sb_read_releases(ctx->raw, 20000) == 0, 28);
@@ -679,7 +693,8 @@ static int child_sb_consumer(void *arg)
 			continue;
 		}
 		if (r < 0)
-			fprintf(stderr, "sigbus consumer: recv %d (%s)\n", r, sshm_strerror(r));
+			fprintf(stderr, "sigbus consumer: recv %d (%s)\n", r,
+				sshm_strerror(r));
 		CHILD_CHECK(r == 0, 41);
 		if (!sshm_view_is_region(v)) {
 			CHILD_CHECK(sshm_view_size(v) == sizeof(sealed), 42);
@@ -698,8 +713,8 @@ static int child_sb_consumer(void *arg)
 		accepted++;
 		sshm_view_unref(v);
 	}
-	fprintf(stderr, "sigbus proof: %u accepted, %u rejected, %u sealed sent\n", accepted,
-		rejected, sealed);
+	fprintf(stderr, "sigbus proof: %u accepted, %u rejected, %u sealed sent\n",
+		accepted, rejected, sealed);
 	CHILD_CHECK(accepted == sealed, 48);
 	CHILD_CHECK(accepted + rejected == SB_REGIONS, 49);
 	sshm_channel_unref(ch);

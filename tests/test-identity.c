@@ -22,8 +22,6 @@
 #include "sshm.h"
 #include "testlib.h"
 
-
-
 /* ------------------------------------------------------------ helpers */
 
 static void policy_init(struct sshm_policy *p, int identity)
@@ -120,8 +118,9 @@ START_TEST(test_identity_same_process_verified)
 		      test_need_passpidfd() ? "absent" : "present", id->flags);
 	/* Independently: the announced fd is open here (same process) and is
 	 * the very file the view holds. */
-	ck_assert_int_eq(syscall(SYS_kcmp, self, self, KCMP_FILE, id->announced_fd,
-				 sshm_view_fd(v)), 0);
+	ck_assert_int_eq(
+	    syscall(SYS_kcmp, self, self, KCMP_FILE, id->announced_fd, sshm_view_fd(v)),
+	    0);
 	v = sshm_view_unref(v);
 
 	/* So does REQUIRED, with the same outcome. */

@@ -148,7 +148,8 @@ START_TEST(test_limits_invalid)
 	assert_err(sshm_channel_set_limits(a, 4097, 0), -EINVAL);
 	assert_ok(sshm_channel_set_limits(a, 4096, UINT64_MAX));
 	assert_ok(sshm_channel_set_limits(a, 0, 0));
-	assert_err(sshm_channel_stats(NULL, &(struct sshm_channel_stats){ 0 }, 8), -EINVAL);
+	assert_err(sshm_channel_stats(NULL, &(struct sshm_channel_stats){ 0 }, 8),
+		   -EINVAL);
 	assert_err(sshm_channel_stats(a, NULL, 8), -EINVAL);
 	assert_err(sshm_channel_stats(a, &(struct sshm_channel_stats){ 0 }, 4), -EINVAL);
 	sshm_channel_unref(a);
@@ -177,7 +178,8 @@ END_TEST
 /* ------------------------------------------------------------ the peer's */
 
 /* A raw peer whose 48-byte HELLO announces @window and @budget. */
-static size_t raw_hello_ext(uint8_t *b, uint32_t window, uint64_t budget, uint32_t features)
+static size_t raw_hello_ext(uint8_t *b, uint32_t window, uint64_t budget,
+			    uint32_t features)
 {
 	size_t n = raw_hello(b, window, 0);
 
@@ -324,7 +326,8 @@ START_TEST(test_limits_accounting_random)
 		ck_assert_msg(st.inflight <= 1 || st.inflight_bytes <= budget,
 			      "%llu bytes in %llu regions in flight, budget %llu",
 			      (unsigned long long)st.inflight_bytes,
-			      (unsigned long long)st.inflight, (unsigned long long)budget);
+			      (unsigned long long)st.inflight,
+			      (unsigned long long)budget);
 		/* The consumer takes what came, keeps some, drops some. */
 		while (sshm_channel_recv(cons, NULL, &v) == 0) {
 			if (n_kept < ELEMENTSOF(kept) && test_rng() % 2)
@@ -336,8 +339,8 @@ START_TEST(test_limits_accounting_random)
 		st = stats_of(cons);
 		ck_assert_msg(st.held <= 1 || st.held_bytes <= budget,
 			      "consumer holds %llu bytes in %llu regions, budget %llu",
-			      (unsigned long long)st.held_bytes, (unsigned long long)st.held,
-			      (unsigned long long)budget);
+			      (unsigned long long)st.held_bytes,
+			      (unsigned long long)st.held, (unsigned long long)budget);
 		while (n_kept > 0 && test_rng() % 3 == 0)
 			sshm_view_unref(kept[--n_kept]);
 		(void)sshm_channel_flush(prod);

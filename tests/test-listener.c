@@ -467,13 +467,15 @@ static int child_accept_at_limit(void *arg)
 	lim = old;
 	lim.rlim_cur = 1024;
 	CHILD_CHECK(setrlimit(RLIMIT_NOFILE, &lim) == 0, 13);
-	while (nfill < 1024 && (fill[nfill] = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0)
+	while (nfill < 1024 &&
+	       (fill[nfill] = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0)
 		nfill++;
 	CHILD_CHECK(errno == EMFILE && nfill > 0, 14);
 	close(fill[--nfill]); /* one slot: the accepted socket's */
 	r = sshm_listener_accept(l, 0, &s);
 	if (r < 0)
-		fprintf(stderr, "child: accept at the limit: %d (%s)\n", r, sshm_strerror(r));
+		fprintf(stderr, "child: accept at the limit: %d (%s)\n", r,
+			sshm_strerror(r));
 	for (i = 0; i < nfill; i++)
 		close(fill[i]);
 	CHILD_CHECK(setrlimit(RLIMIT_NOFILE, &old) == 0, 15);

@@ -210,7 +210,8 @@ static const char *need_pid_reuse(void)
 		return r;
 	fd = open("/proc/sys/kernel/ns_last_pid", O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
-		return "cannot write /proc/sys/kernel/ns_last_pid (needs CAP_SYS_ADMIN or "
+		return "cannot write /proc/sys/kernel/ns_last_pid (needs CAP_SYS_ADMIN "
+		       "or "
 		       "CAP_CHECKPOINT_RESTORE): cannot force a pid reuse";
 	close(fd);
 	return NULL;
@@ -218,7 +219,7 @@ static const char *need_pid_reuse(void)
 
 struct reuse_ctx {
 	char name[64];
-	int m;	  /* the memfd, at the same number in sender and impostor */
+	int m;	   /* the memfd, at the same number in sender and impostor */
 	int go[2]; /* the sender waits until the listener accepted */
 	int hold[2];
 };
@@ -307,7 +308,8 @@ START_TEST(test_peer_pid_reuse_never_verified)
 	assert_ok(sshm_channel_recv(ch, NULL, &v));
 	ck_assert_int_eq(sshm_view_identity(v)->pid, a);
 	/* The premise: a check by pid alone would be fooled. */
-	ck_assert_int_eq(syscall(SYS_kcmp, a, getpid(), KCMP_FILE, c.m, sshm_view_fd(v)), 0);
+	ck_assert_int_eq(syscall(SYS_kcmp, a, getpid(), KCMP_FILE, c.m, sshm_view_fd(v)),
+			 0);
 	ck_assert_msg(sshm_view_identity(v)->verdict != SSHM_VERDICT_VERIFIED,
 		      "pid %d was reused by another process, yet the verdict is verified",
 		      (int)a);

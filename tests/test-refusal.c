@@ -65,14 +65,14 @@ static void expect_refused(struct peer *p, int fd, uint64_t size, int announced,
 	uint64_t id = p->next_id++;
 	int r;
 
-	ck_assert_int_eq(raw_send_region(p->raw, id, size, announced >= 0 ? announced : fd, fd),
-			 0);
+	ck_assert_int_eq(
+	    raw_send_region(p->raw, id, size, announced >= 0 ? announced : fd, fd), 0);
 	r = sshm_channel_recv(p->ch, pol, &v);
 	ck_assert_msg(r == want, "%s: recv = %d (%s), expected %d (%s)", what, r,
 		      sshm_strerror(r), want, sshm_strerror(want));
 	ck_assert_ptr_null(v);
-	ck_assert_msg(sshm_channel_is_open(p->ch) == 1, "%s: channel closed after a refusal",
-		      what);
+	ck_assert_msg(sshm_channel_is_open(p->ch) == 1,
+		      "%s: channel closed after a refusal", what);
 	ck_assert_msg(raw_wait_release(p->raw, id, 5000) == 0, "%s: id %llu not released",
 		      what, (unsigned long long)id);
 }
@@ -122,8 +122,8 @@ START_TEST(test_refusal_each_then_good_region)
 	struct peer p;
 	int sealed = test_memfd_pattern(8192, 1, SSHM_SEALS_APPLIED);
 	int unsealed = test_memfd_pattern(8192, 2, 0);
-	int future = test_memfd_pattern(8192, 3, F_SEAL_SHRINK | F_SEAL_GROW |
-							 F_SEAL_FUTURE_WRITE | F_SEAL_SEAL);
+	int future = test_memfd_pattern(
+	    8192, 3, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_FUTURE_WRITE | F_SEAL_SEAL);
 	int pipefd[2], wronly, opath;
 
 	ck_assert_int_ge(sealed, 0);
@@ -231,7 +231,8 @@ START_TEST(test_refusal_duplicate_of_queued_id)
 				    sizeof(small)),
 			 0);
 	for (i = 0; i < 24; i++)
-		ck_assert_int_eq(raw_send_region(p.raw, 100 + (uint64_t)i, 4096, fd, fd), 0);
+		ck_assert_int_eq(raw_send_region(p.raw, 100 + (uint64_t)i, 4096, fd, fd),
+				 0);
 	for (i = 0; i < 24; i++)
 		assert_ok(sshm_channel_recv(p.ch, NULL, &v[i]));
 	for (i = 0; i < 24; i++)

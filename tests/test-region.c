@@ -18,13 +18,12 @@
 #include "sshm.h"
 #include "testlib.h"
 
-
 #define SIZE 8192u
-#define MiB (1024u * 1024u)
+#define MiB  (1024u * 1024u)
 
 /* A pointer value sshm_* must not store on failure. */
 #define BOGUS_REGION ((struct sshm_region *)(uintptr_t)0x5a5a5a5a)
-#define BOGUS_PTR ((void *)(uintptr_t)0x5a5a5a5a)
+#define BOGUS_PTR    ((void *)(uintptr_t)0x5a5a5a5a)
 
 static struct sshm_region *new_region(uint64_t size)
 {
@@ -109,7 +108,9 @@ END_TEST
 START_TEST(test_region_new_too_big)
 {
 	static const uint64_t sizes[] = {
-		UINT64_MAX, (uint64_t)INT64_MAX + 1, UINT64_MAX - 4095,
+		UINT64_MAX,
+		(uint64_t)INT64_MAX + 1,
+		UINT64_MAX - 4095,
 	};
 	size_t i;
 
@@ -146,7 +147,8 @@ START_TEST(test_region_new_basic)
 		ck_assert_int_eq(st.st_size, (off_t)sizes[i]);
 		/* Filled with zeroes, and not sealed in any way yet. */
 		expect_fd_bytes(fd, 0, zero, (size_t)sizes[i]);
-		ck_assert_uint_eq(seals_of(fd) & (SSHM_SEALS_APPLIED | F_SEAL_FUTURE_WRITE), 0);
+		ck_assert_uint_eq(
+		    seals_of(fd) & (SSHM_SEALS_APPLIED | F_SEAL_FUTURE_WRITE), 0);
 		free(zero);
 		ck_assert_ptr_null(sshm_region_unref(r));
 	}
@@ -171,9 +173,10 @@ START_TEST(test_region_new_noexec)
 	struct stat st;
 
 	/* MFD_NOEXEC_SEAL: exec bits cleared and sealed from birth. */
-	ck_assert_msg(seals_of(fd) & F_SEAL_EXEC,
-		      "kernel has MFD_NOEXEC_SEAL but the region lacks F_SEAL_EXEC (seals 0x%x)",
-		      seals_of(fd));
+	ck_assert_msg(
+	    seals_of(fd) & F_SEAL_EXEC,
+	    "kernel has MFD_NOEXEC_SEAL but the region lacks F_SEAL_EXEC (seals 0x%x)",
+	    seals_of(fd));
 	ck_assert_int_eq(fstat(fd, &st), 0);
 	ck_assert_uint_eq(st.st_mode & 0111, 0);
 	ck_assert_int_eq(fchmod(fd, 0755), -1);
@@ -309,10 +312,13 @@ END_TEST
 
 START_TEST(test_region_write_bounds)
 {
+	/* A table: one row per line. */
+	/* clang-format off */
 	static const struct { uint64_t offset; size_t len; } bad[] = {
 		{ 0, SIZE + 1 }, { 1, SIZE }, { SIZE, 1 }, { SIZE - 1, 2 },
 		{ SIZE + 1, 1 }, { SIZE * 2, 1 }, { 1ull << 40, 1 },
 	};
+	/* clang-format on */
 	struct sshm_region *r = new_region(SIZE);
 	uint8_t *big = malloc(SIZE * 2), zero[SIZE];
 	size_t i;
@@ -321,9 +327,10 @@ START_TEST(test_region_write_bounds)
 	memset(big, 0xee, SIZE * 2);
 	memset(zero, 0, sizeof(zero));
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		ck_assert_msg(sshm_region_write(r, bad[i].offset, big, bad[i].len) == -EINVAL,
-			      "write(offset %llu, len %zu) to a %u-byte region was not -EINVAL",
-			      (unsigned long long)bad[i].offset, bad[i].len, SIZE);
+		ck_assert_msg(
+		    sshm_region_write(r, bad[i].offset, big, bad[i].len) == -EINVAL,
+		    "write(offset %llu, len %zu) to a %u-byte region was not -EINVAL",
+		    (unsigned long long)bad[i].offset, bad[i].len, SIZE);
 	/* Nothing of a refused write landed, not even the part that fits. */
 	expect_fd_bytes(sshm_region_fd(r), 0, zero, SIZE);
 	free(big);
@@ -334,11 +341,14 @@ END_TEST
 START_TEST(test_region_write_overflow)
 {
 	/* offset + len wraps around 2^64 to something inside the region. */
+	/* A table: one row per line. */
+	/* clang-format off */
 	static const struct { uint64_t offset; size_t len; } bad[] = {
 		{ UINT64_MAX, 1 }, { UINT64_MAX, 2 }, { UINT64_MAX - 1, 16 },
 		{ UINT64_MAX - 4095, 8192 }, { 1ull << 63, 16 },
 		{ (uint64_t)INT64_MAX, 2 },
 	};
+	/* clang-format on */
 	struct sshm_region *r = new_region(SIZE);
 	uint8_t data[8192], zero[SIZE];
 	size_t i;
@@ -346,7 +356,8 @@ START_TEST(test_region_write_overflow)
 	memset(data, 0xee, sizeof(data));
 	memset(zero, 0, sizeof(zero));
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		ck_assert_msg(sshm_region_write(r, bad[i].offset, data, bad[i].len) == -EINVAL,
+		ck_assert_msg(sshm_region_write(r, bad[i].offset, data, bad[i].len) ==
+				  -EINVAL,
 			      "write(offset %llu, len %zu) was not -EINVAL",
 			      (unsigned long long)bad[i].offset, bad[i].len);
 	/* SIZE_MAX length from a small offset, buffer never touched. */
@@ -530,8 +541,8 @@ START_TEST(test_region_sealed_fd_immutable)
 	ck_assert_ptr_eq(p, MAP_FAILED);
 	ck_assert_int_eq(errno, EPERM);
 	ck_assert_int_ne(fallocate(fd, 0, 0, SIZE * 2), 0);
-	ck_assert_int_ne(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-				   0, SIZE), 0);
+	ck_assert_int_ne(
+	    fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, SIZE), 0);
 	/* F_SEAL_SEAL: nobody adds seals (e.g. a consumer) either. */
 	ck_assert_int_eq(fcntl(fd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE), -1);
 	ck_assert_int_eq(errno, EPERM);

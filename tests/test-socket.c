@@ -295,8 +295,9 @@ END_TEST
  * cause. */
 START_TEST(test_socket_pidfd_error_no_room)
 {
-	struct identity_sender s = { .pid = getpid(), .pidfd = -1, .pidfd_error = -EMFILE,
-				     .pidfd_facility = 1 };
+	struct identity_sender s = {
+		.pid = getpid(), .pidfd = -1, .pidfd_error = -EMFILE, .pidfd_facility = 1
+	};
 	struct sshm_identity id;
 	int fd = open_null();
 

@@ -152,8 +152,9 @@ START_TEST(test_threads_wake_fd_cleared_by_flush)
 	ck_assert_int_ge(wake, 0);
 	ck_assert_int_eq(test_poll_one(wake, POLLIN, 0), 0);
 	/* b's socket to a full: a reads nothing meanwhile. */
-	while (sshm_channel_send_bytes(b, "sixty-four bytes of nothing in particular, "
-					  "filling the socket...",
+	while (sshm_channel_send_bytes(b,
+				       "sixty-four bytes of nothing in particular, "
+				       "filling the socket...",
 				       64, NULL, 0) == 0)
 		n++;
 	ck_assert_int_gt(n, 0);
@@ -180,8 +181,8 @@ END_TEST
 /* ------------------------------------------------------------ stress */
 
 #define N_CHANNELS 3
-#define N_WORKERS 3
-#define N_ROUNDS 300
+#define N_WORKERS  3
+#define N_ROUNDS   300
 
 struct stress {
 	struct sshm_channel *prod[N_CHANNELS];
@@ -301,8 +302,10 @@ START_TEST(test_threads_stress)
 	for (i = 0; i < N_CHANNELS; i++) {
 		ca[i] = (struct consumer_arg){ s, i };
 		pa[i] = (struct producer_arg){ s, r, i };
-		ck_assert_int_eq(pthread_create(&cons[i], NULL, stress_consumer, &ca[i]), 0);
-		ck_assert_int_eq(pthread_create(&prod[i], NULL, stress_producer, &pa[i]), 0);
+		ck_assert_int_eq(pthread_create(&cons[i], NULL, stress_consumer, &ca[i]),
+				 0);
+		ck_assert_int_eq(pthread_create(&prod[i], NULL, stress_producer, &pa[i]),
+				 0);
 	}
 	for (i = 0; i < N_CHANNELS; i++) {
 		ck_assert_int_eq(pthread_join(prod[i], NULL), 0);

@@ -31,8 +31,8 @@
 #endif
 
 #define SENTINEL_SEALS 0xdeadbeefu
-#define PAGE 4096u
-#define MIB (1024u * 1024u)
+#define PAGE	       4096u
+#define MIB	       (1024u * 1024u)
 
 /* ------------------------------------------------------------ helpers */
 
@@ -57,14 +57,14 @@ static int memfd_with(uint64_t size, int fill, unsigned int seals,
 		memset(chunk, 0x5a, sizeof(chunk));
 		for (off = 0; off < size; off += sizeof(chunk)) {
 			size_t n = size - off < sizeof(chunk) ? (size_t)(size - off)
-							       : sizeof(chunk);
+							      : sizeof(chunk);
 
 			ck_assert_int_eq(pwrite(fd, chunk, n, (off_t)off), (ssize_t)n);
 		}
 	}
 	if (seals)
-		ck_assert_msg(fcntl(fd, F_ADD_SEALS, seals) == 0,
-			      "F_ADD_SEALS 0x%x: %s", seals, strerror(errno));
+		ck_assert_msg(fcntl(fd, F_ADD_SEALS, seals) == 0, "F_ADD_SEALS 0x%x: %s",
+			      seals, strerror(errno));
 	return fd;
 }
 
@@ -89,12 +89,13 @@ static void expect_verify_at(int fd, uint64_t size, const struct sshm_policy *po
 	unsigned int seals = SENTINEL_SEALS;
 	int r = sshm_fd_verify(fd, size, policy, &seals);
 
-	ck_assert_msg(r == want, "line %d: sshm_fd_verify(size %llu) = %d (%s), want %d (%s)",
-		      line, (unsigned long long)size, r, sshm_strerror(r), want,
-		      sshm_strerror(want));
+	ck_assert_msg(
+	    r == want, "line %d: sshm_fd_verify(size %llu) = %d (%s), want %d (%s)", line,
+	    (unsigned long long)size, r, sshm_strerror(r), want, sshm_strerror(want));
 	if (r < 0) {
 		ck_assert_msg(seals == SENTINEL_SEALS,
-			      "line %d: ret_seals written on failure (0x%x)", line, seals);
+			      "line %d: ret_seals written on failure (0x%x)", line,
+			      seals);
 	} else {
 		int real = fcntl(fd, F_GET_SEALS);
 
@@ -105,10 +106,10 @@ static void expect_verify_at(int fd, uint64_t size, const struct sshm_policy *po
 	}
 	/* Same verdict without ret_seals. */
 	r = sshm_fd_verify(fd, size, policy, NULL);
-	ck_assert_msg(r == want, "line %d: without ret_seals: %d (%s), want %d (%s)", line, r,
-		      sshm_strerror(r), want, sshm_strerror(want));
+	ck_assert_msg(r == want, "line %d: without ret_seals: %d (%s), want %d (%s)",
+		      line, r, sshm_strerror(r), want, sshm_strerror(want));
 }
-#define expect_verify(fd, size, policy, want) \
+#define expect_verify(fd, size, policy, want)                                            \
 	expect_verify_at((fd), (size), (policy), (want), __LINE__)
 
 /* A directory of @path on a filesystem that is not tmpfs, or NULL. */
@@ -130,7 +131,8 @@ static const char *disk_dir(void)
 
 static const char *need_disk_dir(void)
 {
-	return disk_dir() ? NULL : "no writable directory outside tmpfs (/tmp, /var/tmp, .)";
+	return disk_dir() ? NULL
+			  : "no writable directory outside tmpfs (/tmp, /var/tmp, .)";
 }
 
 static const char *need_dev_shm(void)
@@ -279,8 +281,8 @@ START_TEST(test_verify_type_eventfd)
 	/* Anonymous inodes: not regular, or at least not a memfd. */
 	r = sshm_fd_verify(fd, 8, NULL, NULL);
 	alarm(0);
-	ck_assert_msg(r == -SSHM_ENOTREG || r == -SSHM_ENOTMEMFD,
-		      "eventfd: %d (%s)", r, sshm_strerror(r));
+	ck_assert_msg(r == -SSHM_ENOTREG || r == -SSHM_ENOTMEMFD, "eventfd: %d (%s)", r,
+		      sshm_strerror(r));
 	xclose(fd);
 }
 END_TEST
@@ -400,9 +402,10 @@ END_TEST
 
 START_TEST(test_verify_seals_future_write)
 {
-	int fd = memfd_with(PAGE, 1, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_FUTURE_WRITE, 0);
-	int fd2 = memfd_with(PAGE, 1, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_FUTURE_WRITE |
-					      F_SEAL_SEAL, 0);
+	int fd = memfd_with(PAGE, 1, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_FUTURE_WRITE,
+			    0);
+	int fd2 = memfd_with(
+	    PAGE, 1, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_FUTURE_WRITE | F_SEAL_SEAL, 0);
 	void *w;
 
 	/* With FUTURE_WRITE only, the producer can keep writing through a
@@ -416,8 +419,8 @@ START_TEST(test_verify_seals_future_write)
 	fd = memfd_with(PAGE, 1, 0, 0);
 	w = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	ck_assert_ptr_ne(w, MAP_FAILED);
-	ck_assert_int_eq(fcntl(fd, F_ADD_SEALS,
-			       F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_FUTURE_WRITE), 0);
+	ck_assert_int_eq(
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_FUTURE_WRITE), 0);
 	expect_verify(fd, PAGE, NULL, -SSHM_ESEALS);
 	ck_assert_int_eq(munmap(w, PAGE), 0);
 	xclose(fd);
@@ -597,7 +600,9 @@ START_TEST(test_verify_policy_identity)
 {
 	static const int bad[] = { -1, 3, 4, 100, INT_MAX, INT_MIN };
 	static const int good[] = {
-		SSHM_IDENTITY_OFF, SSHM_IDENTITY_BEST_EFFORT, SSHM_IDENTITY_REQUIRED,
+		SSHM_IDENTITY_OFF,
+		SSHM_IDENTITY_BEST_EFFORT,
+		SSHM_IDENTITY_REQUIRED,
 	};
 	struct sshm_policy p;
 	int fd = good_memfd(PAGE);
@@ -692,8 +697,13 @@ END_TEST
 
 START_TEST(test_verify_populated_partial)
 {
-	static const struct { off_t off; off_t len; } holes[] = {
-		{ 0, PAGE }, { MIB / 2, PAGE }, { MIB - PAGE, PAGE },
+	static const struct {
+		off_t off;
+		off_t len;
+	} holes[] = {
+		{ 0, PAGE },
+		{ MIB / 2, PAGE },
+		{ MIB - PAGE, PAGE },
 	};
 	struct sshm_policy p;
 	size_t i;
@@ -705,7 +715,8 @@ START_TEST(test_verify_populated_partial)
 
 		/* One missing page, at the start, middle or end. */
 		ck_assert_int_eq(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-					   holes[i].off, holes[i].len), 0);
+					   holes[i].off, holes[i].len),
+				 0);
 		ck_assert_int_eq(fcntl(fd, F_ADD_SEALS, SSHM_SEALS_APPLIED), 0);
 		expect_verify(fd, MIB, &p, -SSHM_EHOLES);
 		xclose(fd);
@@ -785,7 +796,8 @@ END_TEST
 
 START_TEST(test_verify_hugetlb_unsealed)
 {
-	int fd = memfd_create("sshm-test-huge", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB);
+	int fd = memfd_create("sshm-test-huge",
+			      MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB);
 	int r;
 
 	ck_assert_int_ge(fd, 0);

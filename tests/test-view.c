@@ -23,7 +23,6 @@
 #include "sshm.h"
 #include "testlib.h"
 
-
 /* ------------------------------------------------------------ helpers */
 
 /* A producer (non-blocking, so releases can be collected) and a consumer. */
@@ -172,11 +171,13 @@ START_TEST(test_view_mapping_read_only)
 	v = fixture_send_recv(&f, NULL, 0);
 	maps_perms(sshm_view_data(v), perms);
 	ck_assert_msg(perms[0] == 'r' && perms[1] == '-' && perms[2] == '-',
-		      "view mapped \"%s\", expected read-only and never executable", perms);
+		      "view mapped \"%s\", expected read-only and never executable",
+		      perms);
 	if (kernel_maps_sealed_shared())
 		ck_assert_msg(perms[3] == 's',
 			      "view mapped \"%s\": this kernel allows a read-only "
-			      "MAP_SHARED mapping, so no MAP_PRIVATE fallback", perms);
+			      "MAP_SHARED mapping, so no MAP_PRIVATE fallback",
+			      perms);
 
 	sshm_view_unref(v);
 	fixture_close(&f);

@@ -41,11 +41,10 @@ static void expect_reject_at(const uint8_t *p, size_t len, int want, int line)
 	memset(&m, SENTINEL, sizeof(m));
 	memset(&pristine, SENTINEL, sizeof(pristine));
 	r = wire_decode(p, len, &m);
-	ck_assert_msg(r == want, "line %d: wire_decode(len %zu) = %d, want %d",
-		      line, len, r, want);
+	ck_assert_msg(r == want, "line %d: wire_decode(len %zu) = %d, want %d", line, len,
+		      r, want);
 	ck_assert_msg(memcmp(&m, &pristine, sizeof(m)) == 0,
-		      "line %d: wire_decode wrote ret on failure (len %zu)", line,
-		      len);
+		      "line %d: wire_decode wrote ret on failure (len %zu)", line, len);
 }
 #define expect_reject(p, len, want) expect_reject_at((p), (len), (want), __LINE__)
 
@@ -55,8 +54,7 @@ static void expect_ok_at(const uint8_t *p, size_t len, struct wire_msg *m, int l
 
 	memset(m, SENTINEL, sizeof(*m));
 	r = wire_decode(p, len, m);
-	ck_assert_msg(r == 0, "line %d: wire_decode(len %zu) = %d, want 0", line,
-		      len, r);
+	ck_assert_msg(r == 0, "line %d: wire_decode(len %zu) = %d, want 0", line, len, r);
 }
 #define expect_ok(p, len, m) expect_ok_at((p), (len), (m), __LINE__)
 
@@ -65,7 +63,9 @@ static void expect_ok_at(const uint8_t *p, size_t len, struct wire_msg *m, int l
 static size_t build_hello(uint8_t *p, uint32_t window)
 {
 	struct wire_hello h = {
-		.window = window, .inline_max = 1000, .max_size = 1 << 20,
+		.window = window,
+		.inline_max = 1000,
+		.max_size = 1 << 20,
 		.meta_max = 100,
 	};
 
@@ -75,7 +75,10 @@ static size_t build_hello(uint8_t *p, uint32_t window)
 static size_t build_region(uint8_t *p, uint64_t id, int32_t fd, uint32_t meta_len)
 {
 	struct wire_region r = {
-		.id = id, .size = 4096, .announced_fd = fd, .meta_len = meta_len,
+		.id = id,
+		.size = 4096,
+		.announced_fd = fd,
+		.meta_len = meta_len,
 	};
 	size_t n = wire_encode_region(p, &r);
 
@@ -131,15 +134,24 @@ START_TEST(test_wire_roundtrip_hello)
 {
 	static const struct wire_hello cases[] = {
 		{ .window = 1, .inline_max = 0, .max_size = 0, .meta_max = 0 },
-		{ .window = SSHM_WINDOW_DEFAULT, .inline_max = SSHM_INLINE_MAX,
-		  .max_size = SSHM_DEFAULT_MAX_SIZE, .meta_max = SSHM_META_MAX,
-		  .budget = (uint64_t)64 << 20, .features = WIRE_F_KNOWN },
-		{ .window = 0xffffffffu, .inline_max = 0xffffffffu,
-		  .max_size = UINT64_MAX, .meta_max = 0xffffffffu,
-		  .budget = UINT64_MAX, .features = 0xffffffffu },
-		{ .window = 0x01020304u, .inline_max = 0x05060708u,
-		  .max_size = 0x1112131415161718ull, .meta_max = 0x21222324u,
-		  .budget = 0x3132333435363738ull, .features = 0x41424344u },
+		{ .window = SSHM_WINDOW_DEFAULT,
+		  .inline_max = SSHM_INLINE_MAX,
+		  .max_size = SSHM_DEFAULT_MAX_SIZE,
+		  .meta_max = SSHM_META_MAX,
+		  .budget = (uint64_t)64 << 20,
+		  .features = WIRE_F_KNOWN },
+		{ .window = 0xffffffffu,
+		  .inline_max = 0xffffffffu,
+		  .max_size = UINT64_MAX,
+		  .meta_max = 0xffffffffu,
+		  .budget = UINT64_MAX,
+		  .features = 0xffffffffu },
+		{ .window = 0x01020304u,
+		  .inline_max = 0x05060708u,
+		  .max_size = 0x1112131415161718ull,
+		  .meta_max = 0x21222324u,
+		  .budget = 0x3132333435363738ull,
+		  .features = 0x41424344u },
 	};
 	size_t i;
 
@@ -217,12 +229,15 @@ START_TEST(test_wire_roundtrip_region)
 {
 	static const struct wire_region cases[] = {
 		{ .id = 1, .size = 1, .announced_fd = 0, .meta_len = 0 },
-		{ .id = UINT64_MAX, .size = UINT64_MAX, .announced_fd = INT32_MAX,
+		{ .id = UINT64_MAX,
+		  .size = UINT64_MAX,
+		  .announced_fd = INT32_MAX,
 		  .meta_len = 1 },
-		{ .id = 0x0102030405060708ull, .size = 0x1112131415161718ull,
-		  .announced_fd = 0x21222324, .meta_len = 100 },
-		{ .id = 42, .size = 4096, .announced_fd = 3,
-		  .meta_len = WIRE_META_MAX },
+		{ .id = 0x0102030405060708ull,
+		  .size = 0x1112131415161718ull,
+		  .announced_fd = 0x21222324,
+		  .meta_len = 100 },
+		{ .id = 42, .size = 4096, .announced_fd = 3, .meta_len = WIRE_META_MAX },
 	};
 	size_t i;
 
@@ -283,7 +298,8 @@ START_TEST(test_wire_roundtrip_inline)
 		if (cases[i].data_len) {
 			ck_assert_ptr_eq(m.data, p + WIRE_INLINE_LEN + cases[i].meta_len);
 		} else if (m.data) {
-			/* wire.h says NULL; at least it must not point past the packet. */
+			/* wire.h says NULL; at least it must not point past the packet.
+			 */
 			ck_assert_ptr_eq(m.data, p + n);
 		}
 		ck_assert_ptr_null(m.ids);
@@ -346,7 +362,9 @@ END_TEST
 START_TEST(test_wire_reject_short)
 {
 	static const size_t min[] = {
-		WIRE_HELLO_EXT_LEN, WIRE_REGION_LEN, WIRE_INLINE_LEN,
+		WIRE_HELLO_EXT_LEN,
+		WIRE_REGION_LEN,
+		WIRE_INLINE_LEN,
 		WIRE_RELEASE_LEN + 8,
 	};
 	struct wire_msg m;
@@ -516,7 +534,9 @@ static size_t build_copy(uint8_t *p, uint64_t total, uint64_t offset, uint32_t m
 			 uint32_t data_len)
 {
 	const struct wire_copy c = {
-		.total = total, .offset = offset, .meta_len = meta_len,
+		.total = total,
+		.offset = offset,
+		.meta_len = meta_len,
 		.data_len = data_len,
 	};
 	size_t n = wire_encode_copy(p, &c);
@@ -643,14 +663,15 @@ END_TEST
 START_TEST(test_wire_region_meta_too_long)
 {
 	static const uint32_t lens[] = {
-		WIRE_META_MAX + 1, WIRE_META_MAX + 8, 0x10000, 0x7fffffff,
-		0x80000000u, 0xffffffe0u, 0xffffffffu,
+		WIRE_META_MAX + 1, WIRE_META_MAX + 8, 0x10000,	   0x7fffffff,
+		0x80000000u,	   0xffffffe0u,	      0xffffffffu,
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
-		struct wire_region r = { .id = 1, .size = 1, .announced_fd = 0,
-					 .meta_len = lens[i] };
+		struct wire_region r = {
+			.id = 1, .size = 1, .announced_fd = 0, .meta_len = lens[i]
+		};
 		size_t n = wire_encode_region(buf, &r);
 
 		/* A buffer that really is that long, where that fits. */
@@ -718,7 +739,10 @@ END_TEST
 START_TEST(test_wire_inline_length_mismatch)
 {
 	static const uint32_t lens[][2] = {
-		{ 0, 0 }, { 0, 1 }, { 1, 0 }, { 10, 20 },
+		{ 0, 0 },
+		{ 0, 1 },
+		{ 1, 0 },
+		{ 10, 20 },
 		{ WIRE_META_MAX, WIRE_INLINE_MAX },
 	};
 	size_t i;
@@ -740,14 +764,17 @@ END_TEST
  */
 START_TEST(test_wire_inline_sum_overflow)
 {
-	static const struct { uint32_t meta, data; size_t len; } cases[] = {
-		{ 0xffffffffu, 0x11, 32 },         /* 16 + 2^32 + 16 -> 32 */
+	static const struct {
+		uint32_t meta, data;
+		size_t len;
+	} cases[] = {
+		{ 0xffffffffu, 0x11, 32 }, /* 16 + 2^32 + 16 -> 32 */
 		{ 0x11, 0xffffffffu, 32 },
-		{ 0x10, 0xfffffff0u, 16 },         /* 16 + 2^32 -> 16 */
+		{ 0x10, 0xfffffff0u, 16 }, /* 16 + 2^32 -> 16 */
 		{ 0xfffffff0u, 0x10, 16 },
 		{ 0xffffffffu, 0xffffffffu, 16 },
-		{ 0xffffffffu, 0xffffffffu, 14 },  /* 16 + 2^33 - 2 -> 14 */
-		{ 0x80000000u, 0x80000000u, 16 },  /* 16 + 2^32 -> 16 */
+		{ 0xffffffffu, 0xffffffffu, 14 }, /* 16 + 2^33 - 2 -> 14 */
+		{ 0x80000000u, 0x80000000u, 16 }, /* 16 + 2^32 -> 16 */
 		{ 0x7ffffff8u, 0x80000000u, 8 },
 		{ 0, 0xfffffff0u, 0 },
 	};
@@ -779,8 +806,8 @@ END_TEST
 START_TEST(test_wire_release_count_too_big)
 {
 	static const uint32_t counts[] = {
-		WIRE_RELEASE_MAX + 1, 0x10000, 0x1fffffff, 0x20000000,
-		0x20000001, 0x7fffffff, 0xffffffffu,
+		WIRE_RELEASE_MAX + 1, 0x10000,	  0x1fffffff,  0x20000000,
+		0x20000001,	      0x7fffffff, 0xffffffffu,
 	};
 	size_t i;
 
@@ -849,7 +876,7 @@ static void check_consistent(const uint8_t *p, size_t len, const struct wire_msg
 		ck_assert_uint_ge(m->u.copy.data_len, 1);
 		ck_assert_uint_le(m->u.copy.data_len, m->u.copy.total - m->u.copy.offset);
 		ck_assert_uint_eq(len, WIRE_COPY_LEN + (size_t)m->u.copy.meta_len +
-					       m->u.copy.data_len);
+					   m->u.copy.data_len);
 		ck_assert_ptr_eq(m->data, p + WIRE_COPY_LEN + m->u.copy.meta_len);
 		ck_assert(m->data + m->u.copy.data_len <= end);
 		break;
@@ -875,7 +902,7 @@ static void check_consistent(const uint8_t *p, size_t len, const struct wire_msg
 		ck_assert_uint_le(m->u.inl.meta_len, WIRE_META_MAX);
 		ck_assert_uint_le(m->u.inl.data_len, WIRE_INLINE_MAX);
 		ck_assert_uint_eq(len, WIRE_INLINE_LEN + (size_t)m->u.inl.meta_len +
-					       m->u.inl.data_len);
+					   m->u.inl.data_len);
 		if (m->u.inl.meta_len)
 			ck_assert_ptr_eq(m->meta, p + WIRE_INLINE_LEN);
 		if (m->u.inl.data_len) {
@@ -932,17 +959,25 @@ START_TEST(test_wire_random_bytes)
 				switch (p[5]) {
 				case WIRE_REGION:
 					if (len >= WIRE_REGION_LEN)
-						sshm_put_le32(p + 28, (uint32_t)(len - WIRE_REGION_LEN));
+						sshm_put_le32(
+						    p + 28,
+						    (uint32_t)(len - WIRE_REGION_LEN));
 					break;
 				case WIRE_INLINE: {
-					uint32_t meta = (uint32_t)((mode >> 16) % (len - WIRE_INLINE_LEN + 1));
+					uint32_t meta = (uint32_t)((mode >> 16) %
+								   (len -
+								    WIRE_INLINE_LEN + 1));
 
 					sshm_put_le32(p + 8, meta);
-					sshm_put_le32(p + 12, (uint32_t)(len - WIRE_INLINE_LEN - meta));
+					sshm_put_le32(
+					    p + 12,
+					    (uint32_t)(len - WIRE_INLINE_LEN - meta));
 					break;
 				}
 				case WIRE_RELEASE:
-					sshm_put_le32(p + 8, (uint32_t)((len - WIRE_RELEASE_LEN) / 8));
+					sshm_put_le32(
+					    p + 8,
+					    (uint32_t)((len - WIRE_RELEASE_LEN) / 8));
 					sshm_put_le32(p + 12, 0);
 					break;
 				case WIRE_HELLO:
@@ -953,17 +988,21 @@ START_TEST(test_wire_random_bytes)
 					break;
 				case WIRE_COPY:
 					if (len > WIRE_COPY_LEN) {
-						uint64_t total = 1 + (mode >> 24) % 100000;
-						uint32_t d = (uint32_t)(len - WIRE_COPY_LEN);
+						uint64_t total = 1 +
+								 (mode >> 24) % 100000;
+						uint32_t d = (uint32_t)(len -
+									WIRE_COPY_LEN);
 
 						sshm_put_le64(p + 8, total + d);
-						sshm_put_le64(p + 16, (mode >> 40) % (total + 1));
+						sshm_put_le64(p + 16,
+							      (mode >> 40) % (total + 1));
 						sshm_put_le32(p + 24, 0);
 						sshm_put_le32(p + 28, d);
 					}
 					break;
 				case WIRE_SENDER:
-					memset(p + WIRE_COMMON_LEN, 0, len - WIRE_COMMON_LEN);
+					memset(p + WIRE_COMMON_LEN, 0,
+					       len - WIRE_COMMON_LEN);
 					break;
 				default:
 					break;

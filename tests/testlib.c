@@ -89,7 +89,8 @@ size_t test_mapped_pages(const void *p)
 
 	ck_assert_ptr_nonnull(f);
 	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 &&
+		    strchr(line, '-') < strchr(line, ' ')) {
 			in = (uintptr_t)p >= lo && (uintptr_t)p < hi;
 			continue;
 		}
@@ -114,8 +115,9 @@ static void fd_teardown(void)
 {
 	int after = test_fd_count();
 
-	ck_assert_msg(after == fds_before, "fd leak: %d open fds before the test, %d after",
-		      fds_before, after);
+	ck_assert_msg(after == fds_before,
+		      "fd leak: %d open fds before the test, %d after", fds_before,
+		      after);
 }
 
 TCase *test_tcase(const char *name)
@@ -225,7 +227,8 @@ const char *test_need_kcmp(void)
 const char *test_need_pidfd(void)
 {
 	if (feature_probe(FEATURE_PIDFD_OPEN) < 0)
-		return "pidfd_open(2) failed (Linux < 5.3, or a tool such as valgrind that does not know it)";
+		return "pidfd_open(2) failed (Linux < 5.3, or a tool such as valgrind "
+		       "that does not know it)";
 	return NULL;
 }
 
@@ -238,8 +241,9 @@ int test_under_valgrind(void)
 
 const char *test_need_real_rlimit(void)
 {
-	return test_under_valgrind() ? "valgrind emulates RLIMIT_NOFILE and keeps fds of its own"
-				     : NULL;
+	return test_under_valgrind()
+		   ? "valgrind emulates RLIMIT_NOFILE and keeps fds of its own"
+		   : NULL;
 }
 
 const char *test_need_passpidfd(void)
@@ -376,7 +380,8 @@ const char *test_need_ro_view(void)
 {
 	if (feature_probe(FEATURE_RO_SHARED_MAP) == 0 || !test_need_proc())
 		return NULL;
-	return "no read-only MAP_SHARED of a write-sealed memfd (Linux < 6.7) and no /proc "
+	return "no read-only MAP_SHARED of a write-sealed memfd (Linux < 6.7) and no "
+	       "/proc "
 	       "for a read-only reopen: views are MAP_PRIVATE";
 }
 
@@ -562,8 +567,10 @@ ssize_t raw_recv(int sock, uint8_t *buf, size_t cap, int timeout_ms)
 {
 	char ctl[CMSG_SPACE(sizeof(int) * 4)];
 	struct iovec iov = { .iov_base = buf, .iov_len = cap };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = ctl, .msg_controllen = sizeof(ctl) };
+	struct msghdr msg = { .msg_iov = &iov,
+			      .msg_iovlen = 1,
+			      .msg_control = ctl,
+			      .msg_controllen = sizeof(ctl) };
 	struct pollfd p = { .fd = sock, .events = POLLIN };
 	ssize_t n;
 

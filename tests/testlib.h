@@ -50,13 +50,13 @@ TCase *test_tcase(const char *name);
 
 /* Records a skipped test; see test_add_if(). */
 void test_skip(const char *name, const char *reason);
-#define test_add_if(tc, fn, skip_reason)                        \
-	do {                                                    \
-		const char *r_ = (skip_reason);                 \
-		if (r_)                                         \
-			test_skip(#fn, r_);                     \
-		else                                            \
-			tcase_add_test((tc), fn);               \
+#define test_add_if(tc, fn, skip_reason)                                                 \
+	do {                                                                             \
+		const char *r_ = (skip_reason);                                          \
+		if (r_)                                                                  \
+			test_skip(#fn, r_);                                              \
+		else                                                                     \
+			tcase_add_test((tc), fn);                                        \
 	} while (0)
 
 /* Runs the suite, prints the skips, returns the process exit status. */
@@ -114,41 +114,38 @@ const char *test_need_ro_view(void);
  * one that must fail with exactly @err.  On failure: the call, and the codes
  * as numbers and in words.
  */
-#define assert_ok(expr)                                                      \
-	do {                                                                 \
-		int r_ = (expr);                                             \
-		ck_assert_msg(r_ >= 0, "%s: got %d (%s)", #expr, r_,         \
-			      sshm_strerror(r_));                            \
+#define assert_ok(expr)                                                                  \
+	do {                                                                             \
+		int r_ = (expr);                                                         \
+		ck_assert_msg(r_ >= 0, "%s: got %d (%s)", #expr, r_, sshm_strerror(r_)); \
 	} while (0)
 
-#define assert_err(expr, err)                                                \
-	do {                                                                 \
-		int r_ = (expr), e_ = (err);                                 \
-		ck_assert_msg(r_ == e_, "%s: expected %d (%s), got %d (%s)", \
-			      #expr, e_, sshm_strerror(e_), r_,              \
-			      sshm_strerror(r_));                            \
+#define assert_err(expr, err)                                                            \
+	do {                                                                             \
+		int r_ = (expr), e_ = (err);                                             \
+		ck_assert_msg(r_ == e_, "%s: expected %d (%s), got %d (%s)", #expr, e_,  \
+			      sshm_strerror(e_), r_, sshm_strerror(r_));                 \
 	} while (0)
 
 /*
  * A call whose result is a count (sshm_pool_fill(), sshm_channel_flush())
  * must return exactly @want; a negative result is shown in words.
  */
-#define assert_ret(expr, want)                                               \
-	do {                                                                 \
-		int r_ = (expr), e_ = (want);                                \
-		ck_assert_msg(r_ == e_, "%s: expected %d, got %d (%s)", #expr, \
-			      e_, r_, r_ < 0 ? sshm_strerror(r_) : "a count"); \
+#define assert_ret(expr, want)                                                           \
+	do {                                                                             \
+		int r_ = (expr), e_ = (want);                                            \
+		ck_assert_msg(r_ == e_, "%s: expected %d, got %d (%s)", #expr, e_, r_,   \
+			      r_ < 0 ? sshm_strerror(r_) : "a count");                   \
 	} while (0)
 
-#define assert_verdict(id, want)                                             \
-	do {                                                                 \
-		const struct sshm_identity *i_ = (id);                       \
-		ck_assert_ptr_nonnull(i_);                                   \
-		ck_assert_msg(i_->verdict == (want),                         \
-			      "verdict %s (reason %d: %s), expected %s",     \
-			      sshm_verdict_name(i_->verdict), i_->reason,    \
-			      sshm_strerror(i_->reason),                     \
-			      sshm_verdict_name(want));                      \
+#define assert_verdict(id, want)                                                         \
+	do {                                                                             \
+		const struct sshm_identity *i_ = (id);                                   \
+		ck_assert_ptr_nonnull(i_);                                               \
+		ck_assert_msg(i_->verdict == (want),                                     \
+			      "verdict %s (reason %d: %s), expected %s",                 \
+			      sshm_verdict_name(i_->verdict), i_->reason,                \
+			      sshm_strerror(i_->reason), sshm_verdict_name(want));       \
 	} while (0)
 
 /*
@@ -158,13 +155,13 @@ const char *test_need_ro_view(void);
  * failed condition and the child _exit()s with @code, distinct per step,
  * which the parent's test_wait() reports.
  */
-#define CHILD_CHECK(cond, code)                                              \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			fprintf(stderr, "child %d: %s:%d: %s failed\n",      \
-				(int)getpid(), __FILE__, __LINE__, #cond);   \
-			_exit(code);                                         \
-		}                                                            \
+#define CHILD_CHECK(cond, code)                                                          \
+	do {                                                                             \
+		if (!(cond)) {                                                           \
+			fprintf(stderr, "child %d: %s:%d: %s failed\n", (int)getpid(),   \
+				__FILE__, __LINE__, #cond);                              \
+			_exit(code);                                                     \
+		}                                                                        \
 	} while (0)
 
 /* ------------------------------------------------------------ payloads */
@@ -237,7 +234,6 @@ uint64_t test_rng(void);
 #define RAW_INLINE     3
 #define RAW_RELEASE    4
 #define RAW_PACKET_MAX (16 + 4096 + 65536)
-
 
 /* Encoders: write the packet at @b, return its length. */
 void raw_common(uint8_t *b, uint8_t type);

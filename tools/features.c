@@ -94,8 +94,8 @@ static int probe_kcmp(void)
 	if (fd < 0)
 		return fd;
 #ifdef SYS_kcmp
-	r = (int)syscall(SYS_kcmp, getpid(), getpid(), KCMP_FILE,
-			 (unsigned long)fd, (unsigned long)fd);
+	r = (int)syscall(SYS_kcmp, getpid(), getpid(), KCMP_FILE, (unsigned long)fd,
+			 (unsigned long)fd);
 	/* A file compared with itself that is not "equal" is no kcmp. */
 	r = r < 0 ? neg_errno() : r == 0 ? 0 : -EIO;
 #endif
@@ -130,8 +130,8 @@ static int probe_sockopt(int opt, int get)
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return neg_errno();
-	if (get ? getsockopt(sv[0], SOL_SOCKET, opt, &v, &len) < 0 :
-		  setsockopt(sv[0], SOL_SOCKET, opt, &one, sizeof(one)) < 0)
+	if (get ? getsockopt(sv[0], SOL_SOCKET, opt, &v, &len) < 0
+		: setsockopt(sv[0], SOL_SOCKET, opt, &one, sizeof(one)) < 0)
 		r = neg_errno();
 	if (get && r == 0 && v >= 0)
 		close(v);
@@ -174,8 +174,8 @@ static int probe_noexec_seal(void)
 
 static int probe_hugetlb(void)
 {
-	return probe_fd(memfd_sealed(MFD_HUGETLB, (off_t)PROBE_HUGE_SIZE,
-				     SSHM_SEALS_APPLIED));
+	return probe_fd(
+	    memfd_sealed(MFD_HUGETLB, (off_t)PROBE_HUGE_SIZE, SSHM_SEALS_APPLIED));
 }
 
 /* What a consumer does with a received, write-sealed O_RDWR memfd. */
@@ -239,58 +239,67 @@ static const struct feature_def {
 	struct feature_info info;
 	int (*probe)(void);
 } features[FEATURE_MAX] = {
-	[FEATURE_MEMFD_SEALS] = {
-		{ "memfd seals", "3.17",
-		  "sshm cannot work here: no sealed memfds" },
-		probe_memfd_seals },
-	[FEATURE_KCMP] = {
-		{ "kcmp", "3.5, CONFIG_KCMP",
-		  "identity is never verified: every verdict is 'unverifiable', so --identity required refuses every region (the seal and size checks still protect the consumer)" },
-		probe_kcmp },
-	[FEATURE_PIDFD_OPEN] = {
-		{ "pidfd_open", "5.3",
-		  "a kcmp match cannot be pinned against pid reuse: identity is 'unverifiable', never 'verified'" },
-		probe_pidfd_open },
-	[FEATURE_PIDFD_SEND_SIGNAL] = {
-		{ "pidfd_send_signal", "5.1",
-		  "a pidfd cannot tell whether the sender still lives: identity is 'unverifiable', never 'verified'" },
-		probe_pidfd_send_signal },
-	[FEATURE_SO_PASSPIDFD] = {
-		{ "SO_PASSPIDFD", "6.5",
-		  "no SCM_PIDFD: the sender is pinned with pidfd_open() after the message arrived, and identity never carries the 'pidfd' flag" },
-		probe_passpidfd },
-	[FEATURE_SO_PEERPIDFD] = {
-		{ "SO_PEERPIDFD", "6.5",
-		  "no pidfd of the peer from the socket; sshm relies on per-message credentials anyway" },
-		probe_peerpidfd },
-	[FEATURE_MFD_NOEXEC_SEAL] = {
-		{ "MFD_NOEXEC_SEAL", "6.3",
-		  "regions are created without the exec seal; harmless, sshm never maps PROT_EXEC" },
-		probe_noexec_seal },
-	[FEATURE_MFD_HUGETLB] = {
-		{ "sealed MFD_HUGETLB memfd", "4.16, CONFIG_HUGETLBFS",
-		  "no hugetlb region can exist here, so --allow-hugetlb has nothing to accept; huge pages can still come from shmem THP" },
-		probe_hugetlb },
-	[FEATURE_RO_SHARED_MAP] = {
-		{ "read-only MAP_SHARED of a write-sealed memfd", "6.7, 6.1.149, 6.12.9",
-		  "consumers map a read-only reopen through /proc/self/fd instead (the same guarantees); without /proc, MAP_PRIVATE: the same immutable bytes, but the mapping could be made writable (copy on write) by the consumer itself" },
-		probe_ro_shared },
-	[FEATURE_SEAL_FUTURE_WRITE] = {
-		{ "F_SEAL_FUTURE_WRITE", "5.1",
-		  "nothing changes: sshm requires F_SEAL_WRITE and never accepts F_SEAL_FUTURE_WRITE alone" },
-		probe_future_write },
-	[FEATURE_DUPFD_QUERY] = {
-		{ "F_DUPFD_QUERY", "6.10",
-		  "files can only be compared with kcmp (which is what sshm uses)" },
-		probe_dupfd_query },
-	[FEATURE_SO_PASSRIGHTS] = {
-		{ "SO_PASSRIGHTS", "6.16",
-		  "a socket cannot refuse SCM_RIGHTS up front: sshm closes every unexpected fd after recvmsg instead" },
-		probe_passrights },
-	[FEATURE_MADV_POPULATE] = {
-		{ "MADV_POPULATE_READ/WRITE", "5.14",
-		  "pools and prefaulting consumers touch every page themselves: the same pages, one fault each" },
-		probe_populate },
+	[FEATURE_MEMFD_SEALS] = { { "memfd seals", "3.17",
+				    "sshm cannot work here: no sealed memfds" },
+				  probe_memfd_seals },
+	[FEATURE_KCMP] = { { "kcmp", "3.5, CONFIG_KCMP",
+			     "identity is never verified: every verdict is "
+			     "'unverifiable', so --identity required refuses every "
+			     "region (the seal and size checks still protect the "
+			     "consumer)" },
+			   probe_kcmp },
+	[FEATURE_PIDFD_OPEN] = { { "pidfd_open", "5.3",
+				   "a kcmp match cannot be pinned against pid reuse: "
+				   "identity is 'unverifiable', never 'verified'" },
+				 probe_pidfd_open },
+	[FEATURE_PIDFD_SEND_SIGNAL] = { { "pidfd_send_signal", "5.1",
+					  "a pidfd cannot tell whether the sender still "
+					  "lives: identity is 'unverifiable', never "
+					  "'verified'" },
+					probe_pidfd_send_signal },
+	[FEATURE_SO_PASSPIDFD] = { { "SO_PASSPIDFD", "6.5",
+				     "no SCM_PIDFD: the sender is pinned with "
+				     "pidfd_open() after the message arrived, and "
+				     "identity never carries the 'pidfd' flag" },
+				   probe_passpidfd },
+	[FEATURE_SO_PEERPIDFD] = { { "SO_PEERPIDFD", "6.5",
+				     "no pidfd of the peer from the socket; sshm relies "
+				     "on per-message credentials anyway" },
+				   probe_peerpidfd },
+	[FEATURE_MFD_NOEXEC_SEAL] = { { "MFD_NOEXEC_SEAL", "6.3",
+					"regions are created without the exec seal; "
+					"harmless, sshm never maps PROT_EXEC" },
+				      probe_noexec_seal },
+	[FEATURE_MFD_HUGETLB] = { { "sealed MFD_HUGETLB memfd", "4.16, CONFIG_HUGETLBFS",
+				    "no hugetlb region can exist here, so "
+				    "--allow-hugetlb has nothing to accept; huge pages "
+				    "can still come from shmem THP" },
+				  probe_hugetlb },
+	[FEATURE_RO_SHARED_MAP] = { { "read-only MAP_SHARED of a write-sealed memfd",
+				      "6.7, 6.1.149, 6.12.9",
+				      "consumers map a read-only reopen through "
+				      "/proc/self/fd instead (the same guarantees); "
+				      "without /proc, MAP_PRIVATE: the same immutable "
+				      "bytes, but the mapping could be made writable "
+				      "(copy on write) by the consumer itself" },
+				    probe_ro_shared },
+	[FEATURE_SEAL_FUTURE_WRITE] = { { "F_SEAL_FUTURE_WRITE", "5.1",
+					  "nothing changes: sshm requires F_SEAL_WRITE "
+					  "and never accepts F_SEAL_FUTURE_WRITE alone" },
+					probe_future_write },
+	[FEATURE_DUPFD_QUERY] = { { "F_DUPFD_QUERY", "6.10",
+				    "files can only be compared with kcmp (which is what "
+				    "sshm uses)" },
+				  probe_dupfd_query },
+	[FEATURE_SO_PASSRIGHTS] = { { "SO_PASSRIGHTS", "6.16",
+				      "a socket cannot refuse SCM_RIGHTS up front: sshm "
+				      "closes every unexpected fd after recvmsg "
+				      "instead" },
+				    probe_passrights },
+	[FEATURE_MADV_POPULATE] = { { "MADV_POPULATE_READ/WRITE", "5.14",
+				      "pools and prefaulting consumers touch every page "
+				      "themselves: the same pages, one fault each" },
+				    probe_populate },
 };
 
 const struct feature_info *feature_info(enum feature f)

@@ -20,19 +20,19 @@
 #include <stddef.h>
 
 enum feature {
-	FEATURE_MEMFD_SEALS,       /* F_ADD_SEALS on a memfd */
-	FEATURE_KCMP,              /* kcmp(2) KCMP_FILE */
-	FEATURE_PIDFD_OPEN,        /* pidfd_open(2) */
+	FEATURE_MEMFD_SEALS,	   /* F_ADD_SEALS on a memfd */
+	FEATURE_KCMP,		   /* kcmp(2) KCMP_FILE */
+	FEATURE_PIDFD_OPEN,	   /* pidfd_open(2) */
 	FEATURE_PIDFD_SEND_SIGNAL, /* pidfd_send_signal(2), signal 0 */
-	FEATURE_SO_PASSPIDFD,      /* SCM_PIDFD with every message */
-	FEATURE_SO_PEERPIDFD,      /* the peer's pidfd from the socket */
+	FEATURE_SO_PASSPIDFD,	   /* SCM_PIDFD with every message */
+	FEATURE_SO_PEERPIDFD,	   /* the peer's pidfd from the socket */
 	FEATURE_MFD_NOEXEC_SEAL,   /* memfd_create(MFD_NOEXEC_SEAL) */
-	FEATURE_MFD_HUGETLB,       /* a sealed 2 MiB MFD_HUGETLB memfd */
-	FEATURE_RO_SHARED_MAP,     /* PROT_READ MAP_SHARED, write-sealed */
+	FEATURE_MFD_HUGETLB,	   /* a sealed 2 MiB MFD_HUGETLB memfd */
+	FEATURE_RO_SHARED_MAP,	   /* PROT_READ MAP_SHARED, write-sealed */
 	FEATURE_SEAL_FUTURE_WRITE, /* F_SEAL_FUTURE_WRITE */
-	FEATURE_DUPFD_QUERY,       /* fcntl(F_DUPFD_QUERY) */
-	FEATURE_SO_PASSRIGHTS,     /* a socket that refuses SCM_RIGHTS */
-	FEATURE_MADV_POPULATE,     /* MADV_POPULATE_READ and _WRITE */
+	FEATURE_DUPFD_QUERY,	   /* fcntl(F_DUPFD_QUERY) */
+	FEATURE_SO_PASSRIGHTS,	   /* a socket that refuses SCM_RIGHTS */
+	FEATURE_MADV_POPULATE,	   /* MADV_POPULATE_READ and _WRITE */
 	FEATURE_MAX
 };
 

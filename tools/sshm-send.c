@@ -22,11 +22,11 @@
 
 struct options {
 	const char *socket;
-	const char *file;      /* "-" for standard input */
-	const char *meta;      /* NULL: none */
+	const char *file; /* "-" for standard input */
+	const char *meta; /* NULL: none */
 	size_t meta_len;
 	unsigned long count;
-	int inline_copy;       /* sshm_channel_send_bytes() */
+	int inline_copy; /* sshm_channel_send_bytes() */
 	int listen;
 	int verbose;
 };
@@ -40,25 +40,26 @@ struct payload {
 
 static void usage(void)
 {
-	printf("Usage: %s [OPTIONS] SOCKET [FILE|-]\n"
-	       "Send FILE (default: standard input) as one sealed shared-memory region\n"
-	       "to the sshm consumer at SOCKET (a path, or @name for an abstract socket).\n"
-	       "\n"
-	       "  -m, --meta STRING   attach STRING to every message as metadata\n"
-	       "  -n, --count N       send the same region N times, zero-copy (default 1)\n"
-	       "  -i, --inline        send a copy with sshm_channel_send_bytes(): inside\n"
-	       "                      the packet when small enough, else a new region\n"
-	       "  -l, --listen        listen on SOCKET and serve one consumer instead of\n"
-	       "                      connecting to it\n"
-	       "  -v, --verbose       report what was sent on standard error\n"
-	       "  -h, --help          show this help and exit\n"
-	       "  -V, --version       show the version and exit\n"
-	       "\n"
-	       "Empty input is sent inline.  The tool exits once the consumer has released\n"
-	       "every region (or closed the connection).\n"
-	       "\n"
-	       "Exit status: 0 success, 1 usage error, 3 system or connection error.\n",
-	       tool_name);
+	printf(
+	    "Usage: %s [OPTIONS] SOCKET [FILE|-]\n"
+	    "Send FILE (default: standard input) as one sealed shared-memory region\n"
+	    "to the sshm consumer at SOCKET (a path, or @name for an abstract socket).\n"
+	    "\n"
+	    "  -m, --meta STRING   attach STRING to every message as metadata\n"
+	    "  -n, --count N       send the same region N times, zero-copy (default 1)\n"
+	    "  -i, --inline        send a copy with sshm_channel_send_bytes(): inside\n"
+	    "                      the packet when small enough, else a new region\n"
+	    "  -l, --listen        listen on SOCKET and serve one consumer instead of\n"
+	    "                      connecting to it\n"
+	    "  -v, --verbose       report what was sent on standard error\n"
+	    "  -h, --help          show this help and exit\n"
+	    "  -V, --version       show the version and exit\n"
+	    "\n"
+	    "Empty input is sent inline.  The tool exits once the consumer has released\n"
+	    "every region (or closed the connection).\n"
+	    "\n"
+	    "Exit status: 0 success, 1 usage error, 3 system or connection error.\n",
+	    tool_name);
 }
 
 static int parse_options(int argc, char **argv, struct options *o)
@@ -90,8 +91,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 			}
 			break;
 		case 'n':
-			if (tool_parse_count("--count", optarg, ULONG_MAX,
-					     &o->count) < 0)
+			if (tool_parse_count("--count", optarg, ULONG_MAX, &o->count) < 0)
 				return -1;
 			break;
 		case 'i':
@@ -114,8 +114,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		}
 	}
 	if (argc - optind < 1 || argc - optind > 2) {
-		tool_error(0, argc - optind < 1 ? "missing SOCKET" :
-			   "too many arguments");
+		tool_error(0,
+			   argc - optind < 1 ? "missing SOCKET" : "too many arguments");
 		return -1;
 	}
 	o->socket = argv[optind];
@@ -141,8 +141,7 @@ static int region_from_fd(const struct options *o, int fd, uint64_t size,
 
 	r = sshm_region_new(size, 0, &region);
 	if (r < 0) {
-		tool_error(r, "create a region of %llu bytes",
-			   (unsigned long long)size);
+		tool_error(r, "create a region of %llu bytes", (unsigned long long)size);
 		return r;
 	}
 	r = tool_fill_region(fd, region);
@@ -311,22 +310,21 @@ static int send_all(const struct options *o, struct sshm_channel *ch,
 
 	for (i = 0; i < o->count; i++) {
 		if (p->region)
-			r = sshm_channel_send(ch, p->region, o->meta,
-					      o->meta_len);
+			r = sshm_channel_send(ch, p->region, o->meta, o->meta_len);
 		else
-			r = sshm_channel_send_bytes(ch, p->buf, p->len,
-						    o->meta, o->meta_len);
+			r = sshm_channel_send_bytes(ch, p->buf, p->len, o->meta,
+						    o->meta_len);
 		if (r < 0) {
-			tool_error(r, "send message %lu to %s", i + 1,
-				   o->socket);
+			tool_error(r, "send message %lu to %s", i + 1, o->socket);
 			return r;
 		}
 	}
 	if (o->verbose)
 		tool_error(0, "sent %s%llu bytes %lu time(s), meta %zu bytes",
 			   p->region ? "region of " : "copy of ",
-			   p->region ? (unsigned long long)sshm_region_size(p->region) :
-			   (unsigned long long)p->len, o->count, o->meta_len);
+			   p->region ? (unsigned long long)sshm_region_size(p->region)
+				     : (unsigned long long)p->len,
+			   o->count, o->meta_len);
 	return wait_released(o, ch);
 }
 

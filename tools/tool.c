@@ -17,7 +17,6 @@
 
 #include "tool.h"
 
-
 /* Large enough to amortise the syscalls, small enough to sit in cache. */
 #define CHUNK_SIZE ((size_t)256 * 1024)
 /* Metadata is printed up to this many bytes, then "...". */
@@ -97,8 +96,8 @@ int tool_parse_count(const char *opt, const char *arg, unsigned long max,
 		if (max == ULONG_MAX)
 			tool_error(0, "%s: '%s' is not a positive number", opt, arg);
 		else
-			tool_error(0, "%s: '%s' is not a number from 1 to %lu",
-				   opt, arg, max);
+			tool_error(0, "%s: '%s' is not a number from 1 to %lu", opt, arg,
+				   max);
 		return -EINVAL;
 	}
 	*ret = v;
@@ -230,7 +229,8 @@ int tool_parse_max_size(const char *arg, uint64_t *ret)
 
 	/* 0 would silently mean the library's default cap: refuse it. */
 	if (tool_parse_size(arg, &v) < 0 || v == 0) {
-		tool_error(0, "--max-size: '%s' is not a size (e.g. 4096, 64K, 16M, 1G)", arg);
+		tool_error(0, "--max-size: '%s' is not a size (e.g. 4096, 64K, 16M, 1G)",
+			   arg);
 		return -1;
 	}
 	*ret = v;
@@ -296,6 +296,8 @@ int tool_write_all(int fd, const void *buf, size_t len)
 
 void tool_print_seals(FILE *f, unsigned int seals)
 {
+	/* A table: one row per line. */
+	/* clang-format off */
 	static const struct {
 		unsigned int bit;
 		const char *name;
@@ -307,6 +309,7 @@ void tool_print_seals(FILE *f, unsigned int seals)
 		{ F_SEAL_EXEC, "exec" },
 		{ F_SEAL_SEAL, "seal" },
 	};
+	/* clang-format on */
 	const char *sep = "";
 	size_t i;
 
@@ -349,8 +352,7 @@ static void print_identity(FILE *f, const struct sshm_identity *id)
 	fprintf(f, "identity %s", sshm_verdict_name(id->verdict));
 	switch (id->verdict) {
 	case SSHM_VERDICT_VERIFIED:
-		fprintf(f, " (pid %ld, fd %ld%s)", (long)id->pid,
-			(long)id->announced_fd,
+		fprintf(f, " (pid %ld, fd %ld%s)", (long)id->pid, (long)id->announced_fd,
 			id->flags & SSHM_IDENTITY_F_PIDFD ? ", pidfd" : "");
 		break;
 	case SSHM_VERDICT_UNVERIFIABLE:
@@ -376,8 +378,7 @@ void tool_print_report(FILE *f, unsigned long n, const struct sshm_view *view)
 			(unsigned long long)sshm_view_size(view));
 		tool_print_seals(f, sshm_view_seals(view));
 	} else {
-		fprintf(f, "inline %llu bytes",
-			(unsigned long long)sshm_view_size(view));
+		fprintf(f, "inline %llu bytes", (unsigned long long)sshm_view_size(view));
 	}
 	fputs(", ", f);
 	print_identity(f, id);

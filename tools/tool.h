@@ -18,8 +18,8 @@
 #include "macro.h"
 
 /* Exit statuses, the same for every tool. */
-#define TOOL_EXIT_OK      0
-#define TOOL_EXIT_USAGE   1
+#define TOOL_EXIT_OK	  0
+#define TOOL_EXIT_USAGE	  1
 #define TOOL_EXIT_REFUSED 2 /* a message failed verification (sshm-recv) */
 #define TOOL_EXIT_SYSTEM  3 /* system, input/output or connection error */
 
@@ -30,8 +30,7 @@ extern const char *tool_name;
  * Prints "PROG: WHAT: sshm_strerror(err)" to stderr, or "PROG: WHAT" when
  * @err is 0.  @err may have either sign.
  */
-void tool_error(int err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void tool_error(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Prints "Try 'PROG --help'." after a usage error and returns TOOL_EXIT_USAGE. */
 int tool_usage_error(void);

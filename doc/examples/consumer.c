@@ -52,8 +52,9 @@ static void report(unsigned long n, const struct sshm_view *view)
 {
 	const struct sshm_identity *id = sshm_view_identity(view);
 
-	fprintf(stderr, "consumer: message %lu: %s of %llu bytes from pid %ld, identity %s",
-		n, sshm_view_is_region(view) ? "sealed region" : "inline copy",
+	fprintf(stderr,
+		"consumer: message %lu: %s of %llu bytes from pid %ld, identity %s", n,
+		sshm_view_is_region(view) ? "sealed region" : "inline copy",
 		(unsigned long long)sshm_view_size(view), (long)id->pid,
 		sshm_verdict_name(id->verdict));
 	/* E.g. a producer of another user: kcmp(2) is not allowed then. */
@@ -111,8 +112,8 @@ int main(int argc, char **argv)
 		 * of codes: a producer must not stop us with one we forgot.
 		 */
 		if (r < 0 && sshm_channel_is_open(ch) > 0) {
-			fprintf(stderr, "consumer: message %lu refused: %s\n",
-				++n, sshm_strerror(r));
+			fprintf(stderr, "consumer: message %lu refused: %s\n", ++n,
+				sshm_strerror(r));
 			continue;
 		}
 		/* Closed: the producer left after everything it sent was

@@ -53,7 +53,7 @@ struct state {
 	int ep;
 	struct sshm_listener *listener;
 	struct sshm_channel *ch[MAX_PRODUCERS];
-	int want_out[MAX_PRODUCERS];  /* EPOLLOUT registered for the slot */
+	int want_out[MAX_PRODUCERS]; /* EPOLLOUT registered for the slot */
 	struct sshm_policy policy;
 	unsigned long received, wanted;
 };
@@ -101,7 +101,8 @@ static int on_listener(struct state *s)
 		for (slot = 0; slot < MAX_PRODUCERS && s->ch[slot]; slot++)
 			;
 		if (slot == MAX_PRODUCERS) {
-			fprintf(stderr, "epoll-consumer: too many producers, one turned away\n");
+			fprintf(stderr,
+				"epoll-consumer: too many producers, one turned away\n");
 			sshm_channel_unref(ch);
 			continue;
 		}
@@ -143,9 +144,9 @@ static int receive_ready(struct state *s, int slot)
 			continue;
 		}
 		id = sshm_view_identity(view);
-		printf("message %lu: %llu bytes from pid %ld, identity %s\n",
-		       s->received, (unsigned long long)sshm_view_size(view),
-		       (long)id->pid, sshm_verdict_name(id->verdict));
+		printf("message %lu: %llu bytes from pid %ld, identity %s\n", s->received,
+		       (unsigned long long)sshm_view_size(view), (long)id->pid,
+		       sshm_verdict_name(id->verdict));
 		/* Releases the region: the producer's window (and its drain)
 		 * wait for this. */
 		sshm_view_unref(view);
@@ -248,13 +249,16 @@ static int run(struct state *s, int sfd)
 			if (tag == TAG_SIGNAL) {
 				if (read(sfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
 					return fail("read signalfd", errno);
-				fprintf(stderr, "epoll-consumer: interrupted after %lu messages\n",
-					s->received);
+				fprintf(
+				    stderr,
+				    "epoll-consumer: interrupted after %lu messages\n",
+				    s->received);
 				return 0;
 			}
-			r = tag == TAG_LISTENER ? on_listener(s) :
-			    s->ch[tag - FIRST_SLOT] ?
-			    on_channel(s, (int)(tag - FIRST_SLOT)) : 0;
+			r = tag == TAG_LISTENER ? on_listener(s)
+			    : s->ch[tag - FIRST_SLOT]
+				? on_channel(s, (int)(tag - FIRST_SLOT))
+				: 0;
 			if (r < 0)
 				return r;
 		}
@@ -270,7 +274,8 @@ int main(int argc, char **argv)
 	memset(&s, 0, sizeof(s));
 	s.ep = -1;
 	if (argc != 3 || parse_count(argv[2], &s.wanted) < 0) {
-		fprintf(stderr, "usage: epoll-consumer SOCKET N\n"
+		fprintf(stderr,
+			"usage: epoll-consumer SOCKET N\n"
 			"Receives N messages from at most %d producers at once.\n",
 			MAX_PRODUCERS);
 		return 2;
@@ -296,8 +301,7 @@ int main(int argc, char **argv)
 		fail(argv[1], r);
 		goto out;
 	}
-	r = watch(&s, EPOLL_CTL_ADD, sshm_listener_fd(s.listener), EPOLLIN,
-		  TAG_LISTENER);
+	r = watch(&s, EPOLL_CTL_ADD, sshm_listener_fd(s.listener), EPOLLIN, TAG_LISTENER);
 	if (r >= 0)
 		r = watch(&s, EPOLL_CTL_ADD, sfd, EPOLLIN, TAG_SIGNAL);
 	if (r < 0) {

@@ -50,7 +50,7 @@ struct server {
 	struct sshm_policy policy;
 	unsigned int next_id;
 	unsigned long messages;
-	unsigned int held;	/* views in the workers' hands, all producers */
+	unsigned int held; /* views in the workers' hands, all producers */
 	int stopping, status;
 };
 
@@ -59,17 +59,17 @@ struct conn {
 	struct server *srv;
 	struct sshm_channel *ch; /* NULL once dropped */
 	unsigned int id;
-	unsigned int refs;	 /* the server's, and one per view in a worker */
+	unsigned int refs; /* the server's, and one per view in a worker */
 	unsigned int held;
 	unsigned long messages;
-	guint io_id;		 /* the socket's watch, 0 when none */
+	guint io_id; /* the socket's watch, 0 when none */
 	GIOCondition io_cond;
 	guint wake_id;
-	int want_out;		 /* releases queued: wait until the socket has room */
+	int want_out; /* releases queued: wait until the socket has room */
 };
 
 struct job {
-	struct conn *conn;	 /* for the loop thread: a worker never looks */
+	struct conn *conn; /* for the loop thread: a worker never looks */
 	struct sshm_view *view;
 	unsigned int conn_id;
 	unsigned long n;
@@ -144,7 +144,8 @@ static void work(gpointer data, gpointer unused)
 	const uint64_t size = sshm_view_size(job->view);
 
 	(void)unused;
-	printf("conn %u message %lu: %s of %llu bytes from pid %ld, identity %s, cksum %lu %llu\n",
+	printf("conn %u message %lu: %s of %llu bytes from pid %ld, identity %s, cksum "
+	       "%lu %llu\n",
 	       job->conn_id, job->n, sshm_view_is_region(job->view) ? "region" : "inline",
 	       (unsigned long long)size, (long)id->pid, sshm_verdict_name(id->verdict),
 	       (unsigned long)cksum(sshm_view_data(job->view), size),
@@ -427,7 +428,8 @@ int main(int argc, char **argv)
 					on_listener, &srv);
 	sigint_id = g_unix_signal_add(SIGINT, on_signal, &srv);
 	sigterm_id = g_unix_signal_add(SIGTERM, on_signal, &srv);
-	fprintf(stderr, "glib-consumer: listening on %s, pid %ld\n", argv[1], (long)getpid());
+	fprintf(stderr, "glib-consumer: listening on %s, pid %ld\n", argv[1],
+		(long)getpid());
 
 	g_main_loop_run(srv.loop);
 
@@ -438,7 +440,8 @@ int main(int argc, char **argv)
 	g_source_remove(sigint_id);
 	g_source_remove(sigterm_id);
 	g_main_loop_unref(srv.loop);
-	fprintf(stderr, "glib-consumer: stopped after %lu messages, every view released\n",
+	fprintf(stderr,
+		"glib-consumer: stopped after %lu messages, every view released\n",
 		srv.messages);
 	return srv.status;
 }

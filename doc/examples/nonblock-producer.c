@@ -28,15 +28,15 @@
 #include <sshm.h>
 
 /* A small window and budget, so that the consumer pushes back often. */
-#define WINDOW	    8
-#define BUDGET	    ((uint64_t)512 << 10)
-#define LARGE_MAX   (256u << 10)
+#define WINDOW	  8
+#define BUDGET	  ((uint64_t)512 << 10)
+#define LARGE_MAX (256u << 10)
 
 struct producer {
 	struct sshm_channel *ch;
-	unsigned char *buf;	/* LARGE_MAX bytes */
+	unsigned char *buf; /* LARGE_MAX bytes */
 	uint64_t rng;
-	short events;		/* what the next wait for room waits for */
+	short events; /* what the next wait for room waits for */
 	unsigned long waits;
 };
 
@@ -146,7 +146,8 @@ static int wait_for_room(struct producer *p)
 	/* Data from the consumer would be kept for a recv this program
 	 * never makes, and keep the socket readable for ever. */
 	if (sshm_channel_pending(p->ch) > 0) {
-		fprintf(stderr, "nonblock-producer: the consumer sends messages; this program only sends\n");
+		fprintf(stderr, "nonblock-producer: the consumer sends messages; this "
+				"program only sends\n");
 		return -EPROTO;
 	}
 	p->events = POLLIN | POLLOUT;
@@ -163,7 +164,7 @@ static int send_message(struct producer *p, unsigned long i)
 	int r;
 
 	if (i % 3 == 1)
-		len = 1 + next(p) % 65536;	/* SSHM_INLINE_DEFAULT: inline */
+		len = 1 + next(p) % 65536; /* SSHM_INLINE_DEFAULT: inline */
 	else
 		len = 65537 + next(p) % (LARGE_MAX - 65536);
 	if (i % 3 == 0) {
@@ -265,7 +266,8 @@ int main(int argc, char **argv)
 	/* drain() also returns 0 when the consumer left: its regions were
 	 * dropped then, not released.  The channel says which. */
 	if (!sshm_channel_is_open(p.ch)) {
-		fprintf(stderr, "nonblock-producer: the consumer left before releasing every region\n");
+		fprintf(stderr, "nonblock-producer: the consumer left before releasing "
+				"every region\n");
 		goto out;
 	}
 	r = sshm_channel_stats(p.ch, &st, sizeof(st));
@@ -273,7 +275,8 @@ int main(int argc, char **argv)
 		fail("stats", r);
 		goto out;
 	}
-	printf("done: %llu messages, %llu bytes, %lu waits for room, every region released\n",
+	printf("done: %llu messages, %llu bytes, %lu waits for room, every region "
+	       "released\n",
 	       (unsigned long long)st.sent, (unsigned long long)st.sent_bytes, p.waits);
 	ret = 0;
 out:

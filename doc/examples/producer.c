@@ -80,8 +80,7 @@ int main(int argc, char **argv)
 	}
 	/* A region has a fixed, non-zero size: known up front for a file. */
 	if (!S_ISREG(st.st_mode) || st.st_size == 0) {
-		fprintf(stderr, "producer: %s: not a non-empty regular file\n",
-			argv[2]);
+		fprintf(stderr, "producer: %s: not a non-empty regular file\n", argv[2]);
 		goto out;
 	}
 

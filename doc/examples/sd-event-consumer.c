@@ -48,7 +48,7 @@ struct conn;
 
 struct job {
 	struct job *next;
-	struct conn *conn;	/* for the loop thread: a worker never looks */
+	struct conn *conn; /* for the loop thread: a worker never looks */
 	struct sshm_view *view;
 	unsigned int conn_id;
 	unsigned long n;
@@ -77,7 +77,7 @@ struct server {
 	struct sshm_policy policy;
 	unsigned int next_id;
 	unsigned long messages;
-	unsigned int held;	/* views in the workers' hands, all producers */
+	unsigned int held; /* views in the workers' hands, all producers */
 	int stopping, status;
 };
 
@@ -87,12 +87,12 @@ struct conn {
 	struct server *srv;
 	struct sshm_channel *ch; /* NULL once dropped */
 	unsigned int id;
-	unsigned int refs;	 /* the server's, and one per view in a worker */
+	unsigned int refs; /* the server's, and one per view in a worker */
 	unsigned int held;
 	unsigned long messages;
 	sd_event_source *io, *wake;
-	uint32_t events;	 /* the socket's, 0 while its source is off */
-	int want_out;		 /* releases queued: wait until the socket has room */
+	uint32_t events; /* the socket's, 0 while its source is off */
+	int want_out;	 /* releases queued: wait until the socket has room */
 };
 
 static void conn_serve(struct conn *c);
@@ -133,7 +133,8 @@ static void check(struct job *job)
 	const struct sshm_identity *id = sshm_view_identity(job->view);
 	const uint64_t size = sshm_view_size(job->view);
 
-	printf("conn %u message %lu: %s of %llu bytes from pid %ld, identity %s, cksum %lu %llu\n",
+	printf("conn %u message %lu: %s of %llu bytes from pid %ld, identity %s, cksum "
+	       "%lu %llu\n",
 	       job->conn_id, job->n, sshm_view_is_region(job->view) ? "region" : "inline",
 	       (unsigned long long)size, (long)id->pid, sshm_verdict_name(id->verdict),
 	       (unsigned long)cksum(sshm_view_data(job->view), size),
@@ -320,7 +321,8 @@ static int conn_watch(struct conn *c)
 	if (events)
 		r = sd_event_source_set_io_events(c->io, events);
 	if (r >= 0)
-		r = sd_event_source_set_enabled(c->io, events ? SD_EVENT_ON : SD_EVENT_OFF);
+		r = sd_event_source_set_enabled(c->io,
+						events ? SD_EVENT_ON : SD_EVENT_OFF);
 	if (r < 0)
 		return r;
 	c->events = events;
@@ -513,14 +515,16 @@ static int on_listener(sd_event_source *s, int fd, uint32_t revents, void *userd
 		/* E.g. -EMFILE: the connection stays, and would wake us for
 		 * ever. */
 		if (r < 0) {
-			fprintf(stderr, "sd-event-consumer: accept: %s\n", sshm_strerror(r));
+			fprintf(stderr, "sd-event-consumer: accept: %s\n",
+				sshm_strerror(r));
 			server_stop(srv, 1);
 			return 0;
 		}
 	}
 }
 
-static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si,
+		     void *userdata)
 {
 	(void)s;
 	(void)si;
@@ -572,7 +576,8 @@ int main(int argc, char **argv)
 		r = sd_event_default(&srv.event);
 	if (r >= 0)
 		r = sd_event_add_io(srv.event, &srv.listener_source,
-				    sshm_listener_fd(srv.listener), EPOLLIN, on_listener, &srv);
+				    sshm_listener_fd(srv.listener), EPOLLIN, on_listener,
+				    &srv);
 	if (r >= 0)
 		r = sd_event_add_signal(srv.event, NULL, SIGINT, on_signal, &srv);
 	if (r >= 0)
@@ -580,7 +585,8 @@ int main(int argc, char **argv)
 	if (r >= 0)
 		r = pool_start(&srv.pool);
 	if (r >= 0)
-		r = sd_event_add_io(srv.event, NULL, srv.pool.done_fd, EPOLLIN, on_done, &srv);
+		r = sd_event_add_io(srv.event, NULL, srv.pool.done_fd, EPOLLIN, on_done,
+				    &srv);
 	if (r < 0) {
 		fail("set up", r);
 		goto out;
@@ -593,7 +599,8 @@ int main(int argc, char **argv)
 		fail("event loop", r);
 	else
 		ret = r;
-	fprintf(stderr, "sd-event-consumer: stopped after %lu messages, every view released\n",
+	fprintf(stderr,
+		"sd-event-consumer: stopped after %lu messages, every view released\n",
 		srv.messages);
 out:
 	/* Every view is dropped (but after an error): the channels close

@@ -41,8 +41,8 @@
  */
 #define MAX_HELD SSHM_WINDOW_DEFAULT
 
-#define container_of(ptr, type, member) \
-	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+#define container_of(ptr, type, member)                                                  \
+	((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
 struct server {
 	uv_loop_t *loop;
@@ -53,7 +53,7 @@ struct server {
 	struct sshm_policy policy;
 	unsigned int next_id;
 	unsigned long messages;
-	unsigned int held;	/* views in the workers' hands, all producers */
+	unsigned int held; /* views in the workers' hands, all producers */
 	int stopping, status;
 };
 
@@ -63,17 +63,18 @@ struct conn {
 	struct server *srv;
 	struct sshm_channel *ch; /* NULL once dropped */
 	unsigned int id;
-	unsigned int refs;	 /* the server's, one per open handle, one per view in a worker */
+	unsigned int
+	    refs; /* the server's, one per open handle, one per view in a worker */
 	unsigned int held;
 	unsigned long messages;
 	uv_poll_t io, wake;
-	int events;		 /* the socket's, 0 while it is not polled */
-	int want_out;		 /* releases queued: wait until the socket has room */
+	int events;   /* the socket's, 0 while it is not polled */
+	int want_out; /* releases queued: wait until the socket has room */
 };
 
 struct job {
 	uv_work_t req;
-	struct conn *conn;	 /* for the loop thread: a worker never looks */
+	struct conn *conn; /* for the loop thread: a worker never looks */
 	struct sshm_view *view;
 	unsigned int conn_id;
 	unsigned long n;
@@ -128,7 +129,8 @@ static void work(uv_work_t *req)
 	const struct sshm_identity *id = sshm_view_identity(job->view);
 	const uint64_t size = sshm_view_size(job->view);
 
-	printf("conn %u message %lu: %s of %llu bytes from pid %ld, identity %s, cksum %lu %llu\n",
+	printf("conn %u message %lu: %s of %llu bytes from pid %ld, identity %s, cksum "
+	       "%lu %llu\n",
 	       job->conn_id, job->n, sshm_view_is_region(job->view) ? "region" : "inline",
 	       (unsigned long long)size, (long)id->pid, sshm_verdict_name(id->verdict),
 	       (unsigned long)cksum(sshm_view_data(job->view), size),
@@ -465,7 +467,8 @@ int main(int argc, char **argv)
 	srv.listener_poll.data = srv.sigint.data = srv.sigterm.data = &srv;
 	r = sshm_listener_allow_uid(srv.listener, (uint32_t)getuid());
 	if (r >= 0)
-		r = uv_poll_init(srv.loop, &srv.listener_poll, sshm_listener_fd(srv.listener));
+		r = uv_poll_init(srv.loop, &srv.listener_poll,
+				 sshm_listener_fd(srv.listener));
 	if (r >= 0)
 		r = uv_poll_start(&srv.listener_poll, UV_READABLE, on_listener);
 	if (r >= 0)

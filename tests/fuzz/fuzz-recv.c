@@ -30,7 +30,6 @@
 #include "sshm.h"
 #include "wire.h"
 
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Pipes we made this run, by inode: the only pipes whose fds we count. */
@@ -124,7 +123,8 @@ static int memfd(unsigned int seals)
 /* The fds that ride along with a packet, per ctl & 7; -1 terminated. */
 static void make_fds(unsigned int kind, int own_sock, int fds[3], int close_me[3])
 {
-	const unsigned int sealed = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL;
+	const unsigned int sealed = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE |
+				    F_SEAL_SEAL;
 	int p[2];
 
 	fds[0] = fds[1] = fds[2] = -1;
@@ -151,7 +151,8 @@ static void make_fds(unsigned int kind, int own_sock, int fds[3], int close_me[3
 		fds[0] = own_sock;
 		break;
 	case 5:
-		fds[0] = close_me[0] = memfd(F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_FUTURE_WRITE);
+		fds[0] = close_me[0] = memfd(F_SEAL_SHRINK | F_SEAL_GROW |
+					     F_SEAL_FUTURE_WRITE);
 		break;
 	case 6:
 		fds[0] = close_me[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -193,8 +194,11 @@ static void send_hello(int sock)
 {
 	/* The library's own features, so that COPY, SENDER and LIMITS from
 	 * the fuzzer reach their code. */
-	const struct wire_hello h = { .window = 64, .inline_max = 65536, .meta_max = 4096,
-				      .budget = (uint64_t)64 << 20, .features = WIRE_F_KNOWN };
+	const struct wire_hello h = { .window = 64,
+				      .inline_max = 65536,
+				      .meta_max = 4096,
+				      .budget = (uint64_t)64 << 20,
+				      .features = WIRE_F_KNOWN };
 	const int none[3] = { -1, -1, -1 };
 	uint8_t buf[WIRE_HELLO_EXT_LEN];
 

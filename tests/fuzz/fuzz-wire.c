@@ -31,7 +31,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		assert(m.u.hello.window > 0);
 		break;
 	case WIRE_COPY:
-		assert(size == WIRE_COPY_LEN + (size_t)m.u.copy.meta_len + m.u.copy.data_len);
+		assert(size ==
+		       WIRE_COPY_LEN + (size_t)m.u.copy.meta_len + m.u.copy.data_len);
 		assert(m.u.copy.offset < m.u.copy.total);
 		assert(m.u.copy.data_len > 0 &&
 		       m.u.copy.data_len <= m.u.copy.total - m.u.copy.offset);

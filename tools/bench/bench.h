@@ -34,24 +34,24 @@
 #include "../tool.h"
 
 /* Message k's word w is k * GOLDEN + w: cheap, and differs per message. */
-#define GOLDEN              UINT64_C(0x9e3779b97f4a7c15)
-#define MIN_SIZE            16u /* a checksum word and an index word (raw) */
-#define MAX_SIZE            SSHM_DEFAULT_MAX_SIZE /* the consumer's default cap */
-#define MAX_SIZES           32u
-#define MAX_CONSUMERS       32u
-#define MAX_METHODS         16u
-#define MAX_REPS            64u
+#define GOLDEN	      UINT64_C(0x9e3779b97f4a7c15)
+#define MIN_SIZE      16u		    /* a checksum word and an index word (raw) */
+#define MAX_SIZE      SSHM_DEFAULT_MAX_SIZE /* the consumer's default cap */
+#define MAX_SIZES     32u
+#define MAX_CONSUMERS 32u
+#define MAX_METHODS   16u
+#define MAX_REPS      64u
 /* Every counter of the ring is 31 bits: no cell sends more. */
-#define MAX_MESSAGES        UINT32_C(0x7fffffff)
+#define MAX_MESSAGES UINT32_C(0x7fffffff)
 
 /* A cell: warm-up, measured phase and cool-down, in windows (plan.c). */
-#define WARMUP_WINDOWS      2u
-#define MEASURE_WINDOWS     4u
-#define COOL_WINDOWS        1u
-#define MIN_MESSAGES        10u
-#define DEFAULT_SECONDS     0.2
-#define DEFAULT_WARMUP      0.1
-#define DEFAULT_REPS        3u
+#define WARMUP_WINDOWS	2u
+#define MEASURE_WINDOWS 4u
+#define COOL_WINDOWS	1u
+#define MIN_MESSAGES	10u
+#define DEFAULT_SECONDS 0.2
+#define DEFAULT_WARMUP	0.1
+#define DEFAULT_REPS	3u
 
 #define DEFAULT_ROUND_TRIPS 20000ul
 #define WARMUP_ROUND_TRIPS  200ul
@@ -60,11 +60,13 @@
 #define READY_TIMEOUT_S 120
 
 /* method flags */
-#define METHOD_SEALED   0x1u /* a sealed exchange: compared with the ceiling too */
-#define METHOD_LIMITED  0x2u /* holds to --window/--budget, reports its in-flight bytes */
-#define METHOD_BASELINE 0x4u /* the copy every method is compared with */
-#define METHOD_CEILING  0x8u /* no safety at all: what sealed methods aim at */
-#define METHOD_OPT_IN   0x10u /* not run unless named */
+#define METHOD_SEALED 0x1u /* a sealed exchange: compared with the ceiling too */
+#define METHOD_LIMITED                                                                   \
+	0x2u		      /* holds to --window/--budget, reports its in-flight bytes \
+			       */
+#define METHOD_BASELINE 0x4u  /* the copy every method is compared with */
+#define METHOD_CEILING	0x8u  /* no safety at all: what sealed methods aim at */
+#define METHOD_OPT_IN	0x10u /* not run unless named */
 
 struct cell;
 struct worker;
@@ -93,15 +95,15 @@ struct method {
 };
 
 extern const struct method method_sshm, method_sshm_write, method_sshm_auto,
-	method_sshm_pool, method_plain_sealed, method_seqpacket, method_stream,
-	method_pipe, method_ring;
+    method_sshm_pool, method_plain_sealed, method_seqpacket, method_stream, method_pipe,
+    method_ring;
 
 /* --pin: where each process of a cell runs. */
 struct placement {
 	int on;
-	int producer;                /* CPU number */
+	int producer; /* CPU number */
 	int consumer[MAX_CONSUMERS];
-	unsigned int ncpus;          /* CPUs this process may run on */
+	unsigned int ncpus; /* CPUs this process may run on */
 };
 
 struct options {
@@ -111,18 +113,18 @@ struct options {
 	unsigned int n_methods;
 	unsigned int consumers;
 	unsigned int reps;
-	double seconds;          /* measured, at least; unless bytes or messages */
-	double warmup;           /* warm-up, at least */
-	uint64_t bytes;          /* measured per cell and consumer, 0: unset */
-	unsigned long messages;  /* measured per cell, 0: unset */
-	unsigned int window;     /* --window, 0: the library's default */
-	uint64_t budget;         /* --budget, 0: the library's default */
+	double seconds;		/* measured, at least; unless bytes or messages */
+	double warmup;		/* warm-up, at least */
+	uint64_t bytes;		/* measured per cell and consumer, 0: unset */
+	unsigned long messages; /* measured per cell, 0: unset */
+	unsigned int window;	/* --window, 0: the library's default */
+	uint64_t budget;	/* --budget, 0: the library's default */
 	unsigned long round_trips;
 	int csv;
 	int latency;
-	int prefault;            /* consumers: SSHM_POLICY_PREFAULT */
-	int hugepage;            /* SSHM_REGION_HUGEPAGE, SSHM_POOL_HUGEPAGE */
-	int progress;            /* stderr is a terminal */
+	int prefault; /* consumers: SSHM_POLICY_PREFAULT */
+	int hugepage; /* SSHM_REGION_HUGEPAGE, SSHM_POOL_HUGEPAGE */
+	int progress; /* stderr is a terminal */
 	struct placement pin;
 };
 
@@ -130,12 +132,12 @@ struct options {
 struct outcome {
 	uint64_t messages;     /* sent (producer) or verified (consumer) */
 	uint64_t t_start;      /* consumer: the last warm-up message verified, ns */
-	uint64_t t_end;        /* consumer: the last measured message verified, ns */
+	uint64_t t_end;	       /* consumer: the last measured message verified, ns */
 	uint64_t inflight_max; /* producer: most bytes in flight after a send */
 	uint64_t median_ns;    /* latency */
 	uint64_t p99_ns;
-	int err;               /* first failure, negative code; 0: none */
-	int corrupt;           /* the failure is wrong data, not a system error */
+	int err;     /* first failure, negative code; 0: none */
+	int corrupt; /* the failure is wrong data, not a system error */
 	char what[160];
 };
 
@@ -169,8 +171,8 @@ struct plan {
 	uint64_t warm_ns;     /* and time */
 	uint64_t measure_min; /* measured messages, at least */
 	uint64_t measure_ns;  /* and time, 0 with a count */
-	uint64_t count;       /* measured messages exactly, 0: by time */
-	uint64_t cool;        /* messages after the measured ones */
+	uint64_t count;	      /* measured messages exactly, 0: by time */
+	uint64_t cool;	      /* messages after the measured ones */
 	uint64_t timeout_s;   /* the children are killed after this */
 };
 
@@ -184,15 +186,15 @@ struct cell {
 	uint64_t size;
 	unsigned int consumers;
 	struct plan plan;
-	unsigned int window;         /* effective in-flight limits */
+	unsigned int window; /* effective in-flight limits */
 	uint64_t budget;
-	size_t packet;               /* seqpacket: bytes per packet */
+	size_t packet; /* seqpacket: bytes per packet */
 	struct link link[MAX_CONSUMERS];
 	void *ring;
 	size_t ring_len;
 	struct shared *sh;
-	char note[160];              /* how the setup differs from the ideal */
-	int culled;                  /* children killed after one crashed */
+	char note[160]; /* how the setup differs from the ideal */
+	int culled;	/* children killed after one crashed */
 	/* What the parent and the children run: a method with steady.c's
 	 * loops (cell_init()), or latency.c's round trips. */
 	int (*setup)(struct cell *c);
@@ -224,12 +226,11 @@ uint64_t now_ns(void);
 const char *format_size(uint64_t size, char *buf, size_t len);
 const char *format_bytes(uint64_t bytes, char *buf, size_t len);
 void fail(struct outcome *out, int err, int corrupt, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 ssize_t read_full(int fd, void *buf, size_t len);
 int writev_all(int fd, struct iovec *iov, int n);
 int parse_seconds(const char *opt, const char *arg, int zero_ok, double *ret);
-void limits_effective(const struct options *o, unsigned int *window,
-		      uint64_t *budget);
+void limits_effective(const struct options *o, unsigned int *window, uint64_t *budget);
 /* A buffer of @size bytes for the child, touched: not a first fault later. */
 int worker_buffer(struct worker *w, uint64_t size);
 
@@ -272,8 +273,8 @@ int run_children(struct cell *c, char *why, size_t why_len);
 int pin_plan(unsigned int consumers, struct placement *p);
 int pin_self(const struct placement *p, int role);
 /* "0/1+1": the producer's CPU, then the consumers'; "none" unpinned. */
-const char *pin_describe(const struct placement *p, unsigned int consumers,
-			 char *buf, size_t len);
+const char *pin_describe(const struct placement *p, unsigned int consumers, char *buf,
+			 size_t len);
 
 /* method-sshm.c */
 int sshm_link_pair(struct cell *c, struct link *l);

@@ -26,10 +26,8 @@ struct lat_test {
 };
 
 static const struct lat_test lat_tests[] = {
-	{ "sshm-inline", 64, LAT_INLINE },
-	{ "sshm-inline", 4096, LAT_INLINE },
-	{ "sshm-region", 4096, LAT_REGION },
-	{ "seqpacket", 64, LAT_SEQPACKET },
+	{ "sshm-inline", 64, LAT_INLINE },    { "sshm-inline", 4096, LAT_INLINE },
+	{ "sshm-region", 4096, LAT_REGION },  { "seqpacket", 64, LAT_SEQPACKET },
 	{ "seqpacket", 4096, LAT_SEQPACKET },
 };
 
@@ -93,7 +91,8 @@ static int sshm_send_one(struct cell *c, const void *buf, const struct msg_meta 
 	int r;
 
 	if (c->lat->kind == LAT_INLINE)
-		return sshm_channel_send_bytes(ch, buf, (size_t)c->size, meta, sizeof(*meta));
+		return sshm_channel_send_bytes(ch, buf, (size_t)c->size, meta,
+					       sizeof(*meta));
 	r = sshm_region_new(c->size, 0, &region);
 	if (r >= 0)
 		r = sshm_region_write(region, 0, buf, (size_t)c->size);
@@ -249,15 +248,17 @@ static void print_result(const struct options *o, const struct cell *c, int ok)
 
 	format_size(c->size, sz, sizeof(sz));
 	if (ok && o->csv)
-		printf("%s,%llu,%lu,%.3f,%.3f,ok\n", c->lat->name, (unsigned long long)c->size,
-		       o->round_trips, (double)c->sh->prod.median_ns / 1e3,
+		printf("%s,%llu,%lu,%.3f,%.3f,ok\n", c->lat->name,
+		       (unsigned long long)c->size, o->round_trips,
+		       (double)c->sh->prod.median_ns / 1e3,
 		       (double)c->sh->prod.p99_ns / 1e3);
 	else if (ok)
 		printf("%-12s %8s %11.2f %11.2f\n", c->lat->name, sz,
-		       (double)c->sh->prod.median_ns / 1e3, (double)c->sh->prod.p99_ns / 1e3);
+		       (double)c->sh->prod.median_ns / 1e3,
+		       (double)c->sh->prod.p99_ns / 1e3);
 	else if (o->csv)
-		printf("%s,%llu,%lu,,,failed\n", c->lat->name, (unsigned long long)c->size,
-		       o->round_trips);
+		printf("%s,%llu,%lu,,,failed\n", c->lat->name,
+		       (unsigned long long)c->size, o->round_trips);
 	else
 		printf("%-12s %8s %11s\n", c->lat->name, sz, "FAILED");
 }
@@ -273,8 +274,9 @@ int run_latency(const struct options *o)
 		printf("test,size,round_trips,median_us,p99_us,status\n");
 	else
 		printf("\nround trips: %lu per test after %lu warm-up, reply 1 byte "
-		       "(inline for sshm)\n%-12s %8s %11s %11s\n", o->round_trips,
-		       WARMUP_ROUND_TRIPS, "test", "size", "median us", "p99 us");
+		       "(inline for sshm)\n%-12s %8s %11s %11s\n",
+		       o->round_trips, WARMUP_ROUND_TRIPS, "test", "size", "median us",
+		       "p99 us");
 	for (t = 0; t < ELEMENTSOF(lat_tests); t++) {
 		lat_init(&c, o, &lat_tests[t]);
 		snprintf(label, sizeof(label), "%s, %s", c.lat->name,

@@ -21,101 +21,102 @@
 /* What sshm_channel_set_limits() accepts. */
 #define WINDOW_MAX 4096u
 /* --messages, and --bytes over any size: far below the ring's 31 bits. */
-#define COUNT_MAX  1000000000ul
+#define COUNT_MAX 1000000000ul
 
 static void usage(void)
 {
 	char budget[32];
 
 	format_bytes(SSHM_BUDGET_DEFAULT, budget, sizeof(budget));
-	printf("Usage: %s [OPTIONS]\n"
-	       "Measure sealed shared-memory transfers against raw copies between\n"
-	       "processes.  A cell is a method, a size and a repetition: one producer\n"
-	       "and N consumers, forked afresh; the producer writes every byte of\n"
-	       "every message, every consumer reads and checks every byte.\n"
-	       "\n"
-	       "What a cell measures: a steady exchange.  The producer may have a\n"
-	       "window of messages in flight: the smaller of --window and --budget\n"
-	       "divided by the size, at least 1.  It sends a warm-up of at least %u\n"
-	       "windows and --warmup seconds, then the measured messages (at least %u\n"
-	       "windows, %u messages and --seconds), then %u window more so that the\n"
-	       "measured phase ends with the pipeline full.  A consumer's span runs\n"
-	       "from its last warm-up message verified to its last measured one; the\n"
-	       "cell's time from the earliest start to the latest end, and its rate\n"
-	       "is the measured messages times the consumers over that time.\n"
-	       "\n"
-	       "  -m, --methods LIST    comma-separated, \"all\" for every one; default\n"
-	       "                        all but sshm-pool:\n"
-	       "        sshm          region_new + region_map + fill + seal + send;\n"
-	       "                      consumer recv, read, unref (release)\n"
-	       "        sshm-write    fill a reused buffer, region_new + region_write\n"
-	       "                      + seal + send\n"
-	       "        sshm-auto     fill a reused buffer, channel(s)_send_bytes:\n"
-	       "                      what the library chooses (inline, copy, region)\n"
-	       "        sshm-pool     as sshm, the region from an sshm_pool (8 deep, or\n"
-	       "                      the window when smaller; populated by its thread)\n"
-	       "        plain-sealed  the same without the library: memfd, pwrite,\n"
-	       "                      F_ADD_SEALS, SCM_RIGHTS; consumer F_GET_SEALS,\n"
-	       "                      mmap read-only, read, munmap, a credit back;\n"
-	       "                      the library's in-flight rule and limits\n"
-	       "        seqpacket     copy over AF_UNIX SOCK_SEQPACKET, 4 MiB socket\n"
-	       "                      buffers (forced when permitted), 1 MiB packets:\n"
-	       "                      the baseline of every ratio\n"
-	       "        stream        copy over AF_UNIX SOCK_STREAM, default buffers,\n"
-	       "                      length-prefixed\n"
-	       "        pipe          copy through a pipe (1 MiB when allowed)\n"
-	       "        ring          unsealed shared ring, atomics + futex: no safety\n"
-	       "                      at all, the ceiling\n"
-	       "  -s, --sizes LIST      message sizes (K, M, G, T suffixes), default\n"
-	       "                        4K,64K,1M,16M,64M; from 16 bytes to 1 GiB\n"
-	       "  -c, --consumers N     consumers, each gets every message (default 1,\n"
-	       "                        at most %u); sshm, sshm-write, sshm-pool and\n"
-	       "                        plain-sealed send one sealed region to all,\n"
-	       "                        sshm-auto calls channels_send_bytes for all,\n"
-	       "                        seqpacket, stream and pipe send N copies, ring\n"
-	       "                        is read in place\n"
-	       "  -r, --reps R          repetitions of every cell (default %u)\n"
-	       "  -t, --seconds S       measured time per cell, at least (default %g)\n"
-	       "      --warmup S        warm-up time per cell, at least (default %g;\n"
-	       "                        0: the warm-up windows only)\n"
-	       "  -b, --bytes N         measured payload per cell and consumer instead\n"
-	       "  -n, --messages N      measured messages per cell instead\n"
-	       "      --window N        regions each producer channel may have in flight,\n"
-	       "                        1 to %u (default %u); a library consumer grants\n"
-	       "                        %u at most\n"
-	       "      --budget SIZE     their bytes (default %s); a library consumer\n"
-	       "                        grants %s at most; a larger region goes alone\n"
-	       "      --pin             the producer on the first CPU allowed, the\n"
-	       "                        consumers round the others (sharing when fewer)\n"
-	       "      --csv             CSV on standard output, one row per method and\n"
-	       "                        size; the header lines go to standard error\n"
-	       "  -l, --latency         round trips instead: 64 B and 4 KiB inline\n"
-	       "                        through the library, 4 KiB as a new sealed\n"
-	       "                        region each time, raw seqpacket 64 B and 4 KiB;\n"
-	       "                        median and 99th percentile\n"
-	       "      --round-trips N   per latency test (default %lu)\n"
-	       "      --prefault        consumers map with SSHM_POLICY_PREFAULT\n"
-	       "                        (plain-sealed: populated); not with --latency\n"
-	       "      --hugepage        sshm regions with SSHM_REGION_HUGEPAGE, pools with\n"
-	       "                        SSHM_POOL_HUGEPAGE, plain-sealed filled through an\n"
-	       "                        advised mapping; shmem THP decides the rest\n"
-	       "  -h, --help            show this help and exit\n"
-	       "  -V, --version         show the version and exit\n"
-	       "\n"
-	       "Per size: GB/s is payload delivered to all consumers per second (1e9\n"
-	       "bytes), msgs/s counts deliveries; the ratios are to seqpacket and, for\n"
-	       "sealed methods, to ring in the same run; \"spread\" is (max - min) /\n"
-	       "median of the reps' rates; \"messages\" were measured in the median rep;\n"
-	       "\"in flight\" is the most bytes any producer channel held unreleased\n"
-	       "after a send, over every rep.  Progress goes to a terminal's stderr.\n"
-	       "\n"
-	       "Exit status: 0 success, 1 usage error, 2 a consumer saw wrong or\n"
-	       "missing data (or a wrong reply with --latency),\n"
-	       "3 any other failure (each is reported on standard error).\n",
-	       tool_name, WARMUP_WINDOWS, MEASURE_WINDOWS, MIN_MESSAGES, COOL_WINDOWS,
-	       MAX_CONSUMERS, DEFAULT_REPS, DEFAULT_SECONDS, DEFAULT_WARMUP, WINDOW_MAX,
-	       SSHM_WINDOW_DEFAULT, SSHM_WINDOW_DEFAULT, budget, budget,
-	       DEFAULT_ROUND_TRIPS);
+	printf(
+	    "Usage: %s [OPTIONS]\n"
+	    "Measure sealed shared-memory transfers against raw copies between\n"
+	    "processes.  A cell is a method, a size and a repetition: one producer\n"
+	    "and N consumers, forked afresh; the producer writes every byte of\n"
+	    "every message, every consumer reads and checks every byte.\n"
+	    "\n"
+	    "What a cell measures: a steady exchange.  The producer may have a\n"
+	    "window of messages in flight: the smaller of --window and --budget\n"
+	    "divided by the size, at least 1.  It sends a warm-up of at least %u\n"
+	    "windows and --warmup seconds, then the measured messages (at least %u\n"
+	    "windows, %u messages and --seconds), then %u window more so that the\n"
+	    "measured phase ends with the pipeline full.  A consumer's span runs\n"
+	    "from its last warm-up message verified to its last measured one; the\n"
+	    "cell's time from the earliest start to the latest end, and its rate\n"
+	    "is the measured messages times the consumers over that time.\n"
+	    "\n"
+	    "  -m, --methods LIST    comma-separated, \"all\" for every one; default\n"
+	    "                        all but sshm-pool:\n"
+	    "        sshm          region_new + region_map + fill + seal + send;\n"
+	    "                      consumer recv, read, unref (release)\n"
+	    "        sshm-write    fill a reused buffer, region_new + region_write\n"
+	    "                      + seal + send\n"
+	    "        sshm-auto     fill a reused buffer, channel(s)_send_bytes:\n"
+	    "                      what the library chooses (inline, copy, region)\n"
+	    "        sshm-pool     as sshm, the region from an sshm_pool (8 deep, or\n"
+	    "                      the window when smaller; populated by its thread)\n"
+	    "        plain-sealed  the same without the library: memfd, pwrite,\n"
+	    "                      F_ADD_SEALS, SCM_RIGHTS; consumer F_GET_SEALS,\n"
+	    "                      mmap read-only, read, munmap, a credit back;\n"
+	    "                      the library's in-flight rule and limits\n"
+	    "        seqpacket     copy over AF_UNIX SOCK_SEQPACKET, 4 MiB socket\n"
+	    "                      buffers (forced when permitted), 1 MiB packets:\n"
+	    "                      the baseline of every ratio\n"
+	    "        stream        copy over AF_UNIX SOCK_STREAM, default buffers,\n"
+	    "                      length-prefixed\n"
+	    "        pipe          copy through a pipe (1 MiB when allowed)\n"
+	    "        ring          unsealed shared ring, atomics + futex: no safety\n"
+	    "                      at all, the ceiling\n"
+	    "  -s, --sizes LIST      message sizes (K, M, G, T suffixes), default\n"
+	    "                        4K,64K,1M,16M,64M; from 16 bytes to 1 GiB\n"
+	    "  -c, --consumers N     consumers, each gets every message (default 1,\n"
+	    "                        at most %u); sshm, sshm-write, sshm-pool and\n"
+	    "                        plain-sealed send one sealed region to all,\n"
+	    "                        sshm-auto calls channels_send_bytes for all,\n"
+	    "                        seqpacket, stream and pipe send N copies, ring\n"
+	    "                        is read in place\n"
+	    "  -r, --reps R          repetitions of every cell (default %u)\n"
+	    "  -t, --seconds S       measured time per cell, at least (default %g)\n"
+	    "      --warmup S        warm-up time per cell, at least (default %g;\n"
+	    "                        0: the warm-up windows only)\n"
+	    "  -b, --bytes N         measured payload per cell and consumer instead\n"
+	    "  -n, --messages N      measured messages per cell instead\n"
+	    "      --window N        regions each producer channel may have in flight,\n"
+	    "                        1 to %u (default %u); a library consumer grants\n"
+	    "                        %u at most\n"
+	    "      --budget SIZE     their bytes (default %s); a library consumer\n"
+	    "                        grants %s at most; a larger region goes alone\n"
+	    "      --pin             the producer on the first CPU allowed, the\n"
+	    "                        consumers round the others (sharing when fewer)\n"
+	    "      --csv             CSV on standard output, one row per method and\n"
+	    "                        size; the header lines go to standard error\n"
+	    "  -l, --latency         round trips instead: 64 B and 4 KiB inline\n"
+	    "                        through the library, 4 KiB as a new sealed\n"
+	    "                        region each time, raw seqpacket 64 B and 4 KiB;\n"
+	    "                        median and 99th percentile\n"
+	    "      --round-trips N   per latency test (default %lu)\n"
+	    "      --prefault        consumers map with SSHM_POLICY_PREFAULT\n"
+	    "                        (plain-sealed: populated); not with --latency\n"
+	    "      --hugepage        sshm regions with SSHM_REGION_HUGEPAGE, pools with\n"
+	    "                        SSHM_POOL_HUGEPAGE, plain-sealed filled through an\n"
+	    "                        advised mapping; shmem THP decides the rest\n"
+	    "  -h, --help            show this help and exit\n"
+	    "  -V, --version         show the version and exit\n"
+	    "\n"
+	    "Per size: GB/s is payload delivered to all consumers per second (1e9\n"
+	    "bytes), msgs/s counts deliveries; the ratios are to seqpacket and, for\n"
+	    "sealed methods, to ring in the same run; \"spread\" is (max - min) /\n"
+	    "median of the reps' rates; \"messages\" were measured in the median rep;\n"
+	    "\"in flight\" is the most bytes any producer channel held unreleased\n"
+	    "after a send, over every rep.  Progress goes to a terminal's stderr.\n"
+	    "\n"
+	    "Exit status: 0 success, 1 usage error, 2 a consumer saw wrong or\n"
+	    "missing data (or a wrong reply with --latency),\n"
+	    "3 any other failure (each is reported on standard error).\n",
+	    tool_name, WARMUP_WINDOWS, MEASURE_WINDOWS, MIN_MESSAGES, COOL_WINDOWS,
+	    MAX_CONSUMERS, DEFAULT_REPS, DEFAULT_SECONDS, DEFAULT_WARMUP, WINDOW_MAX,
+	    SSHM_WINDOW_DEFAULT, SSHM_WINDOW_DEFAULT, budget, budget,
+	    DEFAULT_ROUND_TRIPS);
 }
 
 static const struct method *method_named(const char *name)
@@ -145,7 +146,8 @@ static void method_unknown(const char *name)
 	unsigned int k;
 
 	for (k = 0; k < methods_count && n < sizeof(list); k++)
-		n += (size_t)snprintf(list + n, sizeof(list) - n, "%s, ", methods_all[k]->name);
+		n += (size_t)snprintf(list + n, sizeof(list) - n, "%s, ",
+				      methods_all[k]->name);
 	tool_error(0, "--methods: unknown method '%s' (%sall)", name, list);
 }
 
@@ -192,8 +194,10 @@ static int parse_sizes(const char *arg, struct options *o)
 	o->n_sizes = 0;
 	for (tok = strtok_r(copy, ",", &save); tok && !r;
 	     tok = strtok_r(NULL, ",", &save)) {
-		if (tool_parse_size(tok, &size) < 0 || size < MIN_SIZE || size > MAX_SIZE) {
-			tool_error(0, "--sizes: '%s' is not a size from %u bytes to 1 GiB",
+		if (tool_parse_size(tok, &size) < 0 || size < MIN_SIZE ||
+		    size > MAX_SIZE) {
+			tool_error(0,
+				   "--sizes: '%s' is not a size from %u bytes to 1 GiB",
 				   tok, MIN_SIZE);
 			r = -EINVAL;
 		} else if (o->n_sizes == MAX_SIZES) {
@@ -234,7 +238,7 @@ static int parse_uint(const char *opt, const char *arg, unsigned long max,
 static void options_default(struct options *o)
 {
 	static const uint64_t default_sizes[] = {
-		(uint64_t)4 << 10, (uint64_t)64 << 10, (uint64_t)1 << 20,
+		(uint64_t)4 << 10,  (uint64_t)64 << 10, (uint64_t)1 << 20,
 		(uint64_t)16 << 20, (uint64_t)64 << 20,
 	};
 	unsigned int k;
@@ -253,8 +257,14 @@ static void options_default(struct options *o)
 }
 
 enum {
-	OPT_CSV = 256, OPT_ROUND_TRIPS, OPT_PREFAULT, OPT_HUGEPAGE, OPT_WARMUP,
-	OPT_WINDOW, OPT_BUDGET, OPT_PIN,
+	OPT_CSV = 256,
+	OPT_ROUND_TRIPS,
+	OPT_PREFAULT,
+	OPT_HUGEPAGE,
+	OPT_WARMUP,
+	OPT_WINDOW,
+	OPT_BUDGET,
+	OPT_PIN,
 };
 
 static const struct option longopts[] = {
@@ -430,7 +440,8 @@ static int run_throughput(const struct options *o)
 		for (s = 0; s < o->n_sizes; s++) {
 			for (k = 0; k < nm; k++) {
 				cell_init(&c, o, o->methods[k], o->sizes[s]);
-				f = run_cell(o, &c, rep, &runs[((size_t)s * nm + k) * R + rep],
+				f = run_cell(o, &c, rep,
+					     &runs[((size_t)s * nm + k) * R + rep],
 					     last_note, sizeof(last_note));
 				worst = f > worst ? f : worst;
 			}

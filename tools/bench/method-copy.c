@@ -14,9 +14,9 @@
 
 #include "bench.h"
 
-#define SOCK_BUF   (4 << 20)         /* seqpacket: send and receive buffers */
+#define SOCK_BUF   (4 << 20)	     /* seqpacket: send and receive buffers */
 #define PACKET_MAX ((size_t)1 << 20) /* seqpacket: messages cut into these */
-#define PIPE_SIZE  (1 << 20)         /* F_SETPIPE_SZ, when allowed */
+#define PIPE_SIZE  (1 << 20)	     /* F_SETPIPE_SZ, when allowed */
 
 /*
  * Asks for @want bytes of buffer: forced past net.core.wmem_max/rmem_max
@@ -63,10 +63,13 @@ int seqpacket_describe(char *buf, size_t len)
 	r = seqpacket_open(sv, &forced);
 	if (r < 0)
 		return r;
-	snprintf(buf, len, "seqpacket: %d MiB buffers asked with %s: SO_SNDBUF %d, "
-		 "SO_RCVBUF %d bytes read back", SOCK_BUF >> 20,
-		 forced ? "SO_SNDBUFFORCE/SO_RCVBUFFORCE" :
-		 "SO_SNDBUF/SO_RCVBUF (no CAP_NET_ADMIN: net.core.[rw]mem_max caps them)",
+	snprintf(buf, len,
+		 "seqpacket: %d MiB buffers asked with %s: SO_SNDBUF %d, "
+		 "SO_RCVBUF %d bytes read back",
+		 SOCK_BUF >> 20,
+		 forced ? "SO_SNDBUFFORCE/SO_RCVBUFFORCE"
+			: "SO_SNDBUF/SO_RCVBUF (no CAP_NET_ADMIN: net.core.[rw]mem_max "
+			  "caps them)",
 		 sock_get(sv[0], SO_SNDBUF), sock_get(sv[1], SO_RCVBUF));
 	close(sv[0]);
 	close(sv[1]);
@@ -90,8 +93,10 @@ int seqpacket_pair(struct cell *c, struct link *l)
 	while (c->packet > 4096 && (uint64_t)got < 2 * (uint64_t)c->packet)
 		c->packet /= 2;
 	if (c->packet < PACKET_MAX)
-		snprintf(c->note, sizeof(c->note), "seqpacket: SO_SNDBUF is %d bytes, "
-			 "packets of %zu bytes", got, c->packet);
+		snprintf(c->note, sizeof(c->note),
+			 "seqpacket: SO_SNDBUF is %d bytes, "
+			 "packets of %zu bytes",
+			 got, c->packet);
 	return 0;
 }
 
@@ -184,8 +189,8 @@ static int pipe_pair(struct cell *c, struct link *l)
 		return -errno;
 	/* Beyond fs.pipe-max-size needs CAP_SYS_RESOURCE. */
 	if (fcntl(fds[1], F_SETPIPE_SZ, PIPE_SIZE) < 0)
-		snprintf(c->note, sizeof(c->note), "pipe: F_SETPIPE_SZ %d: %s",
-			 PIPE_SIZE, sshm_strerror(errno));
+		snprintf(c->note, sizeof(c->note), "pipe: F_SETPIPE_SZ %d: %s", PIPE_SIZE,
+			 sshm_strerror(errno));
 	/* pipe2 gives [read, write]. */
 	l->prod_fd = fds[1];
 	l->cons_fd = fds[0];
@@ -261,8 +266,8 @@ static int pipe_send(struct cell *c, struct worker *w, struct outcome *out, uint
 }
 
 /* A received message @i: 1 checked, or a negative code after fail(). */
-static int copy_check(struct cell *c, struct worker *w, struct outcome *out,
-		      uint64_t i, int r)
+static int copy_check(struct cell *c, struct worker *w, struct outcome *out, uint64_t i,
+		      int r)
 {
 	if (r < 0) {
 		fail(out, r, 0, "receive message %llu", (unsigned long long)i);

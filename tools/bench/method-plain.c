@@ -30,8 +30,8 @@
 
 #include "bench.h"
 
-#define PLAIN_SEALS   (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
-#define HUGE_SIZE     ((size_t)2 << 20)
+#define PLAIN_SEALS (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
+#define HUGE_SIZE   ((size_t)2 << 20)
 
 static int plain_pair(struct link *l)
 {
@@ -76,7 +76,8 @@ static void *map_aligned(int fd, size_t len, int prot, int populate)
 	void *reserve, *p;
 
 	if (len < HUGE_SIZE)
-		return mmap(NULL, len, prot, MAP_SHARED | (populate ? MAP_POPULATE : 0), fd, 0);
+		return mmap(NULL, len, prot, MAP_SHARED | (populate ? MAP_POPULATE : 0),
+			    fd, 0);
 	span = (len + 4095) & ~(size_t)4095;
 	reserve = mmap(NULL, span + HUGE_SIZE, PROT_NONE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -100,8 +101,9 @@ static void *map_aligned(int fd, size_t len, int prot, int populate)
 	(void)madvise(p, len, MADV_HUGEPAGE);
 	/* Best effort, as MAP_POPULATE is: a failure shows as a fault later. */
 	if (populate)
-		(void)madvise(p, len, (prot & PROT_WRITE) ? MADV_POPULATE_WRITE :
-			      MADV_POPULATE_READ);
+		(void)madvise(p, len,
+			      (prot & PROT_WRITE) ? MADV_POPULATE_WRITE
+						  : MADV_POPULATE_READ);
 	return p;
 }
 
@@ -330,7 +332,8 @@ static int plain_check(struct cell *c, struct outcome *out, int fd,
 	seals = fcntl(fd, F_GET_SEALS);
 	if (seals < 0 || (seals & PLAIN_SEALS) != PLAIN_SEALS) {
 		r = seals < 0 ? -errno : 0;
-		fail(out, r, 0, "message %llu: seals %#x", ull, seals < 0 ? 0u : (unsigned)seals);
+		fail(out, r, 0, "message %llu: seals %#x", ull,
+		     seals < 0 ? 0u : (unsigned)seals);
 		return r ? r : -EPROTO;
 	}
 	if (fstat(fd, &st) < 0) {

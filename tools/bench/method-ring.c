@@ -33,8 +33,8 @@ struct ring_word {
 
 /* Lives at the start of the mapping. */
 struct ring {
-	struct ring_word head;                 /* published | RING_FLAG: done */
-	struct ring_word tail[MAX_CONSUMERS];  /* consumed | RING_FLAG: gave up */
+	struct ring_word head;		      /* published | RING_FLAG: done */
+	struct ring_word tail[MAX_CONSUMERS]; /* consumed | RING_FLAG: gave up */
 	uint32_t nslots;
 	size_t stride;
 };
@@ -102,7 +102,8 @@ static int ring_wait_room(struct ring *rg, unsigned int consumers, uint32_t inde
 		min = RING_COUNT;
 		slow = 0;
 		for (j = 0; j < consumers; j++) {
-			v = atomic_load_explicit(&rg->tail[j].value, memory_order_acquire);
+			v = atomic_load_explicit(&rg->tail[j].value,
+						 memory_order_acquire);
 			if (v & RING_FLAG)
 				return -EPIPE;
 			if (v < min) {

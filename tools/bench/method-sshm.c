@@ -76,13 +76,15 @@ static int buffer_prepare(struct cell *c, int role, struct worker *w)
  */
 static int pool_prepare(struct cell *c, int role, struct worker *w)
 {
-	unsigned int depth = c->plan.window < POOL_DEPTH ? (unsigned int)c->plan.window :
-		POOL_DEPTH;
+	unsigned int depth = c->plan.window < POOL_DEPTH ? (unsigned int)c->plan.window
+							 : POOL_DEPTH;
 
 	if (role != ROLE_PRODUCER)
 		return 0;
-	return sshm_pool_new(c->size, depth, SSHM_POOL_MAP | SSHM_POOL_THREAD |
-			     (c->o->hugepage ? SSHM_POOL_HUGEPAGE : 0), &w->pool);
+	return sshm_pool_new(c->size, depth,
+			     SSHM_POOL_MAP | SSHM_POOL_THREAD |
+				 (c->o->hugepage ? SSHM_POOL_HUGEPAGE : 0),
+			     &w->pool);
 }
 
 /* The same sealed region to every consumer: zero-copy fan-out. */
@@ -206,8 +208,8 @@ static int auto_send(struct cell *c, struct worker *w, struct outcome *out, uint
 	if (r < 0) {
 		for (j = 0; j < c->consumers && errs[j] == 0; j++)
 			;
-		fail(out, r, 0, "send_bytes message %llu to consumer %u", (unsigned long long)i,
-		     j);
+		fail(out, r, 0, "send_bytes message %llu to consumer %u",
+		     (unsigned long long)i, j);
 		return r;
 	}
 	for (j = 0; j < c->consumers; j++) {

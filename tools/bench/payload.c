@@ -86,8 +86,10 @@ int check_raw(struct outcome *out, const void *buf, uint64_t size, uint64_t inde
 	memcpy(&want, buf, 8);
 	memcpy(&first, (const char *)buf + 8, 8);
 	if (first != pattern(index, 1)) {
-		fail(out, 0, 1, "message %llu: another message's bytes "
-		     "(lost, duplicated or reordered)", (unsigned long long)index);
+		fail(out, 0, 1,
+		     "message %llu: another message's bytes "
+		     "(lost, duplicated or reordered)",
+		     (unsigned long long)index);
 		return -EPROTO;
 	}
 	if (sum_words((const char *)buf + 8, (size_t)size - 8) != want) {
@@ -106,8 +108,10 @@ int check_data(struct outcome *out, const void *data, uint64_t size, uint64_t in
 
 	memcpy(&first, data, 8);
 	if (first != pattern(index, 0)) {
-		fail(out, 0, 1, "message %llu: another message's bytes "
-		     "(lost, duplicated or reordered)", (unsigned long long)index);
+		fail(out, 0, 1,
+		     "message %llu: another message's bytes "
+		     "(lost, duplicated or reordered)",
+		     (unsigned long long)index);
 		return -EPROTO;
 	}
 	if (sum_words(data, (size_t)size) != sum) {
@@ -129,16 +133,19 @@ int check_view(struct outcome *out, const struct sshm_view *v, uint64_t size,
 
 	meta = sshm_view_meta(v, &meta_len);
 	if (sshm_view_size(v) != size || meta_len != sizeof(m)) {
-		fail(out, 0, 1, "message %llu: %llu bytes and %zu of meta, "
-		     "expected %llu and %zu", i,
-		     (unsigned long long)sshm_view_size(v), meta_len,
+		fail(out, 0, 1,
+		     "message %llu: %llu bytes and %zu of meta, "
+		     "expected %llu and %zu",
+		     i, (unsigned long long)sshm_view_size(v), meta_len,
 		     (unsigned long long)size, sizeof(m));
 		return -EPROTO;
 	}
 	memcpy(&m, meta, sizeof(m));
 	if (m.index != index) {
-		fail(out, 0, 1, "message %llu: another message's meta "
-		     "(lost, duplicated or reordered)", i);
+		fail(out, 0, 1,
+		     "message %llu: another message's meta "
+		     "(lost, duplicated or reordered)",
+		     i);
 		return -EPROTO;
 	}
 	return check_data(out, sshm_view_data(v), size, index, m.sum);

@@ -22,9 +22,9 @@
 
 /* Every method, in the order "all" runs them. */
 const struct method *const methods_all[] = {
-	&method_sshm, &method_sshm_write, &method_sshm_auto, &method_sshm_pool,
-	&method_plain_sealed, &method_seqpacket, &method_stream, &method_pipe,
-	&method_ring,
+	&method_sshm,	   &method_sshm_write,	 &method_sshm_auto,
+	&method_sshm_pool, &method_plain_sealed, &method_seqpacket,
+	&method_stream,	   &method_pipe,	 &method_ring,
 };
 const unsigned int methods_count = ELEMENTSOF(methods_all);
 

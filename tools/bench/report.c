@@ -68,9 +68,10 @@ static void limits_line(FILE *f, const char *prefix, const struct options *o)
 
 	limits_effective(o, &window, &budget);
 	fprintf(f, "%sin flight per channel: window %u, budget %s (%s)\n", prefix, window,
-		format_bytes(budget, b, sizeof(b)), o->window || o->budget ?
-		"--window/--budget, at most what a library consumer announces" :
-		"the library's defaults");
+		format_bytes(budget, b, sizeof(b)),
+		o->window || o->budget
+		    ? "--window/--budget, at most what a library consumer announces"
+		    : "the library's defaults");
 }
 
 static void cell_line(FILE *f, const char *prefix, const struct options *o)
@@ -83,9 +84,10 @@ static void cell_line(FILE *f, const char *prefix, const struct options *o)
 		fprintf(f, "%llu bytes per consumer", (unsigned long long)o->bytes);
 	else
 		fprintf(f, "%g s", o->seconds);
-	fprintf(f, " measured (at least %u windows and %u messages), then %u window%s "
-		"of cool-down\n", MEASURE_WINDOWS, MIN_MESSAGES, COOL_WINDOWS,
-		COOL_WINDOWS > 1 ? "s" : "");
+	fprintf(f,
+		" measured (at least %u windows and %u messages), then %u window%s "
+		"of cool-down\n",
+		MEASURE_WINDOWS, MIN_MESSAGES, COOL_WINDOWS, COOL_WINDOWS > 1 ? "s" : "");
 }
 
 /* What the numbers were measured on and how; CSV keeps it on stderr. */
@@ -147,7 +149,8 @@ int report_failures(const struct options *o, const struct cell *c, const char *l
 	for (j = 0; j < c->consumers; j++) {
 		f = consumer_failure(c, j, what, sizeof(what));
 		if (f)
-			tool_error(0, "%s, rep %u: consumer %u: %s", label, rep + 1, j, what);
+			tool_error(0, "%s, rep %u: consumer %u: %s", label, rep + 1, j,
+				   what);
 		if (f > worst)
 			worst = f;
 	}
@@ -184,8 +187,8 @@ void cell_result(const struct cell *c, struct run *run)
 	/* A region larger than the budget travels alone: more is a finding. */
 	if ((c->method->flags & METHOD_LIMITED) && run->inflight_max > c->budget &&
 	    run->inflight_max > c->size)
-		tool_error(0, "%s, %s: %s in flight, above the budget of %s", c->method->name,
-			   format_size(c->size, a, sizeof(a)),
+		tool_error(0, "%s, %s: %s in flight, above the budget of %s",
+			   c->method->name, format_size(c->size, a, sizeof(a)),
 			   format_bytes(run->inflight_max, b, sizeof(b)),
 			   format_bytes(c->budget, a, sizeof(a)));
 }
@@ -248,10 +251,10 @@ static uint64_t inflight_max(const struct run *runs, unsigned int n)
 /* One method at one size, everything a line or a row shows. */
 struct line {
 	const struct method *method;
-	const struct run *cell;      /* its reps */
-	const struct run *median;    /* NULL: failed */
-	double rate;                 /* deliveries per second */
-	double vs_base, vs_ceiling;  /* 0: not shown */
+	const struct run *cell;	    /* its reps */
+	const struct run *median;   /* NULL: failed */
+	double rate;		    /* deliveries per second */
+	double vs_base, vs_ceiling; /* 0: not shown */
 };
 
 /* The median of @m at size @s, or NULL when it was not run or failed. */
@@ -302,16 +305,19 @@ static void print_line(const struct options *o, const struct line *l, uint64_t s
 		printf("%-12s %8s\n", l->method->name, "FAILED");
 		return;
 	}
-	printf("%-12s %8.3f %11.0f", l->method->name, l->rate * (double)size / 1e9, l->rate);
+	printf("%-12s %8.3f %11.0f", l->method->name, l->rate * (double)size / 1e9,
+	       l->rate);
 	print_ratio(l->vs_base, 12);
 	print_ratio(l->vs_ceiling, 8);
 	if (o->reps > 1)
 		printf(" %6.0f%%", spread(l->cell, o->reps, l->median));
 	else
 		printf(" %7s", "-");
-	printf(" %9llu %8.3f", (unsigned long long)l->median->messages, l->median->seconds);
+	printf(" %9llu %8.3f", (unsigned long long)l->median->messages,
+	       l->median->seconds);
 	if (l->method->flags & METHOD_LIMITED)
-		printf(" %10s\n", format_bytes(inflight_max(l->cell, o->reps), b, sizeof(b)));
+		printf(" %10s\n",
+		       format_bytes(inflight_max(l->cell, o->reps), b, sizeof(b)));
 	else
 		printf(" %10s\n", "-");
 }
@@ -329,14 +335,15 @@ void print_table(const struct options *o, const struct run *runs)
 	snprintf(vs_ceil, sizeof(vs_ceil), "vs %s", ceil ? ceil->name : "-");
 	for (s = 0; s < o->n_sizes; s++) {
 		plan_size(o, o->sizes[s], &p);
-		printf("\n%s (%llu bytes), %u consumer%s; messages in flight at most %llu, "
-		       "warm-up %llu+, measured %llu+, cool-down %llu\n",
-		       format_size(o->sizes[s], sz, sizeof(sz)),
-		       (unsigned long long)o->sizes[s], o->consumers,
-		       o->consumers > 1 ? "s" : "", (unsigned long long)p.window,
-		       (unsigned long long)p.warm_min,
-		       (unsigned long long)(p.count ? p.count : p.measure_min),
-		       (unsigned long long)p.cool);
+		printf(
+		    "\n%s (%llu bytes), %u consumer%s; messages in flight at most %llu, "
+		    "warm-up %llu+, measured %llu+, cool-down %llu\n",
+		    format_size(o->sizes[s], sz, sizeof(sz)),
+		    (unsigned long long)o->sizes[s], o->consumers,
+		    o->consumers > 1 ? "s" : "", (unsigned long long)p.window,
+		    (unsigned long long)p.warm_min,
+		    (unsigned long long)(p.count ? p.count : p.measure_min),
+		    (unsigned long long)p.cool);
 		printf("%-12s %8s %11s %12s %8s %7s %9s %8s %10s\n", "method", "GB/s",
 		       "msgs/s", vs_base, vs_ceil, "spread", "messages", "seconds",
 		       "in flight");
@@ -365,7 +372,8 @@ static void csv_row(const struct options *o, const struct line *l, uint64_t size
 	printf("%s,%llu,%u", l->method->name, (unsigned long long)size, o->consumers);
 	if (l->median)
 		printf(",%llu,%.6f,%.1f,%.4f,%u", (unsigned long long)l->median->messages,
-		       l->median->seconds, l->rate, l->rate * (double)size / 1e9, o->reps);
+		       l->median->seconds, l->rate, l->rate * (double)size / 1e9,
+		       o->reps);
 	else
 		printf(",,,,,%u", o->reps);
 	if (l->median && o->reps > 1)
@@ -397,8 +405,8 @@ void print_csv(const struct options *o, const struct run *runs)
 	pin_describe(&o->pin, o->consumers, pin, sizeof(pin));
 	printf("method,size,consumers,messages,seconds,msgs_per_s,gb_per_s,reps,"
 	       "spread_pct,vs_%s,vs_%s,warmup_messages,window,budget,"
-	       "inflight_max_bytes,pin,status\n", base ? base->name : "baseline",
-	       ceil ? ceil->name : "ceiling");
+	       "inflight_max_bytes,pin,status\n",
+	       base ? base->name : "baseline", ceil ? ceil->name : "ceiling");
 	for (s = 0; s < o->n_sizes; s++) {
 		for (k = 0; k < o->n_methods; k++) {
 			line_at(o, runs, s, k, &l);

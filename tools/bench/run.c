@@ -111,7 +111,7 @@ static int child_prepare(struct cell *c, int role, struct worker *w, struct outc
 }
 
 static void child_main(struct cell *c, int role, int ready_w, int go_r)
-	__attribute__((noreturn));
+    __attribute__((noreturn));
 
 /* A forked child: keep its ends, get ready, run, report, _exit(). */
 static void child_main(struct cell *c, int role, int ready_w, int go_r)

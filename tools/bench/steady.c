@@ -45,7 +45,8 @@ void produce(struct cell *c, struct worker *w, struct outcome *out)
 			warm = i;
 			t0 = now_ns();
 			atomic_store(&c->sh->warm_end, i);
-		} else if (phase == MEASURED && measure_done(p, i - warm, i, now_ns() - t0)) {
+		} else if (phase == MEASURED &&
+			   measure_done(p, i - warm, i, now_ns() - t0)) {
 			phase = COOL_DOWN;
 			stop = i + p->cool;
 			atomic_store(&c->sh->measure_end, i);

@@ -47,7 +47,8 @@ const char *format_bytes(uint64_t bytes, char *buf, size_t len)
 		u++;
 	}
 	if (bytes % unit == 0)
-		snprintf(buf, len, "%llu %s", (unsigned long long)(bytes / unit), units[u]);
+		snprintf(buf, len, "%llu %s", (unsigned long long)(bytes / unit),
+			 units[u]);
 	else
 		snprintf(buf, len, "%.1f %s", (double)bytes / (double)unit, units[u]);
 	return buf;
@@ -71,7 +72,8 @@ void fail(struct outcome *out, int err, int corrupt, const char *fmt, ...)
 	va_end(ap);
 	n = strlen(out->what);
 	if (err)
-		snprintf(out->what + n, sizeof(out->what) - n, ": %s", sshm_strerror(err));
+		snprintf(out->what + n, sizeof(out->what) - n, ": %s",
+			 sshm_strerror(err));
 }
 
 /* Reads exactly @len bytes; fewer only at end of file.  Bytes read, or -errno. */
@@ -125,8 +127,8 @@ int parse_seconds(const char *opt, const char *arg, int zero_ok, double *ret)
 
 	errno = 0;
 	v = strtod(arg, &end);
-	if (errno || *end || end == arg || !isfinite(v) || v < 0 || (!zero_ok && v == 0) ||
-	    v > 3600) {
+	if (errno || *end || end == arg || !isfinite(v) || v < 0 ||
+	    (!zero_ok && v == 0) || v > 3600) {
 		tool_error(0, "%s: '%s' is not a duration %s", opt, arg,
 			   zero_ok ? "from 0 to 3600" : "above 0 and at most 3600");
 		return -EINVAL;

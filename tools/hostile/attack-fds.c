@@ -22,7 +22,7 @@
 
 #include "hostile.h"
 
-#define U OBJ_UNTOUCHED
+#define U      OBJ_UNTOUCHED
 #define CANARY "canary"
 
 /* Sends @fd (registered) as REGION 1 of 4096 bytes: it must be refused. */
@@ -50,7 +50,8 @@ static void pipe_end(struct run *r, int arg)
 		return;
 	}
 	if (obj_add(r, p[1], "pipe", PROBE_NONE, 0, U) >= 0)
-		refuse(r, obj_add(r, p[0], "pipe", PROBE_QUEUED, (long)strlen(CANARY), U));
+		refuse(r,
+		       obj_add(r, p[0], "pipe", PROBE_QUEUED, (long)strlen(CANARY), U));
 	else
 		close(p[0]);
 }
@@ -70,7 +71,8 @@ static void socket_end(struct run *r, int arg)
 		return;
 	}
 	if (obj_add(r, s[1], "socket", PROBE_NONE, 0, U) >= 0)
-		refuse(r, obj_add(r, s[0], "socket", PROBE_QUEUED, (long)strlen(CANARY), U));
+		refuse(r,
+		       obj_add(r, s[0], "socket", PROBE_QUEUED, (long)strlen(CANARY), U));
 	else
 		close(s[0]);
 }
@@ -237,41 +239,22 @@ static void own_socket_end(struct run *r, int arg)
 }
 
 const struct attack attacks_fds[] = {
-	ATTACK("pipe", 7, "refused",
-	       "a pipe's read end, with bytes queued",
-	       pipe_end, 0),
-	ATTACK("socket", 7, "refused",
-	       "a stream socket, with bytes queued",
-	       socket_end, 0),
-	ATTACK("tty", 7, "refused",
-	       "a pseudo-terminal slave",
-	       tty, 0),
-	ATTACK("directory", 7, "refused",
-	       "a directory",
-	       directory, 0),
-	ATTACK("dev-null", 7, "refused",
-	       "/dev/null",
-	       dev_null, 0),
-	ATTACK("regular-file", 7, "refused",
-	       "a 4096-byte file on disk",
-	       regular_file, 0),
-	ATTACK("dev-shm-file", 7, "refused",
-	       "a 4096-byte file in /dev/shm",
-	       dev_shm_file, 0),
-	ATTACK("opath-memfd", 7, "refused",
-	       "an O_PATH descriptor of a sealed memfd",
+	ATTACK("pipe", 7, "refused", "a pipe's read end, with bytes queued", pipe_end, 0),
+	ATTACK("socket", 7, "refused", "a stream socket, with bytes queued", socket_end,
+	       0),
+	ATTACK("tty", 7, "refused", "a pseudo-terminal slave", tty, 0),
+	ATTACK("directory", 7, "refused", "a directory", directory, 0),
+	ATTACK("dev-null", 7, "refused", "/dev/null", dev_null, 0),
+	ATTACK("regular-file", 7, "refused", "a 4096-byte file on disk", regular_file, 0),
+	ATTACK("dev-shm-file", 7, "refused", "a 4096-byte file in /dev/shm", dev_shm_file,
+	       0),
+	ATTACK("opath-memfd", 7, "refused", "an O_PATH descriptor of a sealed memfd",
 	       opath_memfd, 0),
-	ATTACK("write-only-memfd", 7, "refused",
-	       "a sealed memfd reopened write-only",
+	ATTACK("write-only-memfd", 7, "refused", "a sealed memfd reopened write-only",
 	       write_only_memfd, 0),
-	ATTACK("eventfd", 7, "refused",
-	       "an eventfd holding a count",
-	       event_fd, 0),
-	ATTACK("pidfd", 7, "refused",
-	       "a pidfd of another process",
-	       pid_fd, 0),
+	ATTACK("eventfd", 7, "refused", "an eventfd holding a count", event_fd, 0),
+	ATTACK("pidfd", 7, "refused", "a pidfd of another process", pid_fd, 0),
 	ATTACK("own-socket-end", 12, "refused",
-	       "the attacker's own end of the connection",
-	       own_socket_end, 0),
+	       "the attacker's own end of the connection", own_socket_end, 0),
 };
 const size_t n_attacks_fds = ELEMENTSOF(attacks_fds);

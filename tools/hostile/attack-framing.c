@@ -42,11 +42,11 @@ struct patch {
 struct framing {
 	enum base base;
 	uint8_t nfds;
-	uint8_t first;	 /* sent instead of our HELLO */
-	int32_t resize;	 /* bytes appended, or cut off when negative */
+	uint8_t first;	/* sent instead of our HELLO */
+	int32_t resize; /* bytes appended, or cut off when negative */
 	struct patch p[2];
-	enum base then;	 /* a second packet: B_COPY at offset 50, or B_INLINE */
-	int control;	 /* the control data: CTL_* */
+	enum base then; /* a second packet: B_COPY at offset 50, or B_INLINE */
+	int control;	/* the control data: CTL_* */
 };
 
 #define CTL_RIGHTS  0 /* one SCM_RIGHTS of the descriptors, if any */
@@ -72,7 +72,10 @@ static size_t build_base(enum base b, int fd, uint64_t offset)
 	case B_RELEASE:
 	case B_RELEASE2:
 	case B_RELEASE0:
-		return pkt_release(pkt, ids, b == B_RELEASE ? 1 : b == B_RELEASE2 ? 2 : 0);
+		return pkt_release(pkt, ids,
+				   b == B_RELEASE    ? 1
+				   : b == B_RELEASE2 ? 2
+						     : 0);
 	case B_SENDER:
 		return pkt_sender(pkt);
 	case B_COPY:
@@ -137,7 +140,7 @@ static int send_custom(struct run *r, struct conn *c, int control, const int *fd
 	e = peer_sendmsg(c, &m, len, peer_deadline(r));
 	if (e == -EINVAL && control == CTL_UNKNOWN)
 		run_skip(r, "the kernel refuses to send an unknown SOL_SOCKET control "
-			 "message (EINVAL): no peer can deliver one");
+			    "message (EINVAL): no peer can deliver one");
 	return e;
 }
 
@@ -160,7 +163,8 @@ static int send_violation(struct run *r, const struct framing *f, struct conn *c
 	else
 		e = peer_send(c, pkt, len, fds, i, peer_deadline(r));
 	if (e == 0 && f->then != B_NONE)
-		e = peer_send(c, pkt, build_base(f->then, -1, 50), NULL, 0, peer_deadline(r));
+		e = peer_send(c, pkt, build_base(f->then, -1, 50), NULL, 0,
+			      peer_deadline(r));
 	return e;
 }
 
@@ -222,19 +226,30 @@ static void random_bytes(struct run *r, int arg)
 	run_note(r, "%u/%u connections closed by the consumer", broken, n);
 }
 
-#define FR(n, r, w, ...)                                                          \
-	{ .name = n, .row = r, .expected = "broken", .what = w, .fn = framing,    \
-	  .spec = &(const struct framing){ __VA_ARGS__ } }
-#define P(where, w, v) { .at = (where), .width = (w), .value = (v) }
+#define FR(n, r, w, ...)                                                                 \
+	{                                                                                \
+		.name = n, .row = r, .expected = "broken", .what = w, .fn = framing,     \
+		.spec = &(const struct framing)                                          \
+		{                                                                        \
+			__VA_ARGS__                                                      \
+		}                                                                        \
+	}
+#define P(where, w, v)                                                                   \
+	{                                                                                \
+		.at = (where), .width = (w), .value = (v)                                \
+	}
 
 const struct attack attacks_framing[] = {
 	/* row 10: control messages */
-	FR("two-fds", 10, "a REGION carrying two descriptors", .base = B_REGION, .nfds = 2),
+	FR("two-fds", 10, "a REGION carrying two descriptors", .base = B_REGION,
+	   .nfds = 2),
 	FR("two-rights", 10, "a REGION with two SCM_RIGHTS messages", .base = B_REGION,
 	   .nfds = 2, .control = CTL_TWO),
-	FR("ctrunc", 10, "truncated control data: 64 descriptors, past the consumer's buffer",
+	FR("ctrunc", 10,
+	   "truncated control data: 64 descriptors, past the consumer's buffer",
 	   .base = B_REGION, .nfds = 64),
-	FR("region-without-fd", 10, "a REGION without any control message", .base = B_REGION),
+	FR("region-without-fd", 10, "a REGION without any control message",
+	   .base = B_REGION),
 	FR("inline-with-fd", 10, "an INLINE carrying a descriptor", .base = B_INLINE,
 	   .nfds = 1),
 	FR("release-with-fd", 10, "a RELEASE carrying a descriptor", .base = B_RELEASE,
@@ -246,8 +261,8 @@ const struct attack attacks_framing[] = {
 	FR("unknown-cmsg", 10, "a control message of an unknown type", .base = B_INLINE,
 	   .nfds = 1, .control = CTL_UNKNOWN),
 	/* row 11: lengths */
-	FR("zero-length-fd", 11, "a zero-length packet with a descriptor", .base = B_REGION,
-	   .nfds = 1, .resize = ZERO_LENGTH),
+	FR("zero-length-fd", 11, "a zero-length packet with a descriptor",
+	   .base = B_REGION, .nfds = 1, .resize = ZERO_LENGTH),
 	FR("zero-length", 11, "a zero-length packet (credentials only)", .base = B_INLINE,
 	   .resize = ZERO_LENGTH),
 	FR("oversized", 11, "an INLINE one byte past the largest packet (69649 bytes)",
@@ -262,16 +277,18 @@ const struct attack attacks_framing[] = {
 	   .nfds = 1, .p = { P(0, 4, 0x5353484d) }),
 	FR("version-0", 14, "a REGION of version 0", .base = B_REGION, .nfds = 1,
 	   .p = { P(4, 1, 0) }),
-	FR("version-2", 14, "an INLINE of version 2", .base = B_INLINE, .p = { P(4, 1, 2) }),
-	FR("hello-version", 14, "a first HELLO of version 255", .base = B_HELLO, .first = 1,
-	   .p = { P(4, 1, 255) }),
+	FR("version-2", 14, "an INLINE of version 2", .base = B_INLINE,
+	   .p = { P(4, 1, 2) }),
+	FR("hello-version", 14, "a first HELLO of version 255", .base = B_HELLO,
+	   .first = 1, .p = { P(4, 1, 255) }),
 	FR("type-0", 14, "a message of type 0 with a descriptor", .base = B_REGION,
 	   .nfds = 1, .p = { P(5, 1, 0) }),
 	FR("type-7", 14, "a message of type 7 (unknown)", .base = B_INLINE,
 	   .p = { P(5, 1, 7) }),
-	FR("type-255", 14, "a message of type 255", .base = B_INLINE, .p = { P(5, 1, 255) }),
-	FR("reserved-byte", 14, "a REGION with a reserved header byte set", .base = B_REGION,
-	   .nfds = 1, .p = { P(6, 1, 1) }),
+	FR("type-255", 14, "a message of type 255", .base = B_INLINE,
+	   .p = { P(5, 1, 255) }),
+	FR("reserved-byte", 14, "a REGION with a reserved header byte set",
+	   .base = B_REGION, .nfds = 1, .p = { P(6, 1, 1) }),
 	FR("hello-31-bytes", 14, "a first HELLO of 31 bytes", .base = B_HELLO, .first = 1,
 	   .resize = -17),
 	FR("hello-40-bytes", 14, "a first HELLO of 40 bytes (33 to 47 are malformed)",
@@ -307,9 +324,9 @@ const struct attack attacks_framing[] = {
 	   .base = B_COPY_WHOLE),
 	FR("copy-out-of-sequence", 14, "a COPY piece that leaves a gap after the first",
 	   .base = B_COPY, .then = B_COPY),
-	FR("copy-interleaved", 14, "an INLINE between two pieces of a COPY", .base = B_COPY,
-	   .then = B_INLINE),
-	ATTACK("random-bytes", 14, "broken", "eight packets of random bytes, one per connection",
-	       random_bytes, 0),
+	FR("copy-interleaved", 14, "an INLINE between two pieces of a COPY",
+	   .base = B_COPY, .then = B_INLINE),
+	ATTACK("random-bytes", 14, "broken",
+	       "eight packets of random bytes, one per connection", random_bytes, 0),
 };
 const size_t n_attacks_framing = ELEMENTSOF(attacks_framing);

@@ -164,7 +164,8 @@ static const char *mismatch_uncertain(const struct run *r)
 	}
 	if (fd >= 0)
 		close(fd);
-	if (r->o->pid && fdcheck_euid(r->o->pid, &uid) == 0 && uid != 0 && uid != geteuid())
+	if (r->o->pid && fdcheck_euid(r->o->pid, &uid) == 0 && uid != 0 &&
+	    uid != geteuid())
 		return "the consumer runs as another user: kcmp(2) is denied to it";
 	return NULL;
 }
@@ -210,7 +211,8 @@ static void announced_changed(struct run *r, int arg)
 		dup2(b, n);
 	close(n);
 	if (expect_release(r, c, 1) == 0)
-		run_note(r, "released 1/1 (%s after sending)", arg ? "closed" : "replaced");
+		run_note(r, "released 1/1 (%s after sending)",
+			 arg ? "closed" : "replaced");
 	expect_kept(r, c);
 }
 
@@ -230,7 +232,8 @@ static void sender_exited(struct run *r, int arg)
 		run_syserr(r, -errno, "fork");
 		return;
 	}
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status)) {
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status)) {
 		run_fail(r, "the child could not send (not accepted?)");
 		return;
 	}
@@ -254,8 +257,7 @@ const struct attack attacks_identity[] = {
 	       "another sealed memfd dup2()ed over the announced number after sending",
 	       announced_changed, 0),
 	ATTACK("closed-announced", 19, "released",
-	       "the announced descriptor closed after sending",
-	       announced_changed, 1),
+	       "the announced descriptor closed after sending", announced_changed, 1),
 	ATTACK("sender-exited", 20, "survived",
 	       "a child sends a region and exits, reaped before the consumer looks",
 	       sender_exited, 0),

@@ -81,8 +81,10 @@ static void flood(struct run *r, int arg)
 			break;
 	}
 	if (e == -ETIMEDOUT) {
-		run_fail(r, "the consumer stopped reading after %u regions without "
-			 "closing the connection", i - 1);
+		run_fail(r,
+			 "the consumer stopped reading after %u regions without "
+			 "closing the connection",
+			 i - 1);
 	} else if (e < 0 && e != -EPIPE) {
 		run_fail(r, "sending: %s", strerror(-e));
 	} else {
@@ -93,8 +95,10 @@ static void flood(struct run *r, int arg)
 		else if (got == n)
 			run_note(r, "all %u released, connection kept", n);
 		else
-			run_fail(r, "%u of %u regions released within %lu ms, and the "
-				 "connection still open", got, n, r->o->timeout_ms);
+			run_fail(r,
+				 "%u of %u regions released within %lu ms, and the "
+				 "connection still open",
+				 got, n, r->o->timeout_ms);
 	}
 	free(seen);
 }
@@ -147,7 +151,8 @@ static void seals_unchanged(struct run *r, int arg)
 		return;
 	now = fcntl(fd, F_GET_SEALS);
 	if (now != (int)seals)
-		run_fail(r, "the consumer changed the seals of our memfd (0x%x, was 0x%x)",
+		run_fail(r,
+			 "the consumer changed the seals of our memfd (0x%x, was 0x%x)",
 			 (unsigned int)now, seals);
 	else if (fstat(fd, &st) < 0 || st.st_size != 8192)
 		run_fail(r, "the size of our memfd changed");
@@ -177,8 +182,10 @@ static void slow(struct run *r, int arg)
 	if (honest_check(r->o->socket, r->seq, r->o->timeout_ms, why, sizeof(why)) == 0)
 		run_note(r, "served while the peer held its connection %s", what[arg]);
 	else
-		run_fail(r, "an honest producer was not served while a peer held its "
-			 "connection %s: %s", what[arg], why);
+		run_fail(r,
+			 "an honest producer was not served while a peer held its "
+			 "connection %s: %s",
+			 what[arg], why);
 	if (arg == 2) {
 		if (expect_collect(c, &id, 1, peer_deadline(r), &closed) == 1)
 			run_note(r, "region released");
@@ -189,17 +196,15 @@ static void slow(struct run *r, int arg)
 
 const struct attack attacks_resources[] = {
 	ATTACK("flood-window", 16, "released|broken",
-	       "regions far beyond the consumer's window, never reading a RELEASE",
-	       flood, 0),
-	ATTACK("duplicate-id", 16, "released|broken",
-	       "the same region id twice in a row",
+	       "regions far beyond the consumer's window, never reading a RELEASE", flood,
+	       0),
+	ATTACK("duplicate-id", 16, "released|broken", "the same region id twice in a row",
 	       duplicate_id, 0),
 	ATTACK("slow-silent", 16, "served",
-	       "connect and say nothing, while an honest producer must be served",
-	       slow, 0),
+	       "connect and say nothing, while an honest producer must be served", slow,
+	       0),
 	ATTACK("slow-hello", 16, "served",
-	       "a HELLO, then silence, while an honest producer must be served",
-	       slow, 1),
+	       "a HELLO, then silence, while an honest producer must be served", slow, 1),
 	ATTACK("slow-region", 16, "served",
 	       "a HELLO and one REGION, then silence, while an "
 	       "honest producer must be served",

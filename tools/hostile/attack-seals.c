@@ -15,7 +15,7 @@
 
 #include "hostile.h"
 
-#define U OBJ_UNTOUCHED
+#define U   OBJ_UNTOUCHED
 #define TIB ((uint64_t)1 << 40)
 
 static void refuse_one(struct run *r, int fd, uint64_t size)
@@ -46,9 +46,12 @@ static void only_seal_seal(struct run *r, int arg)
 static void partly_sealed(struct run *r, int arg)
 {
 	static const unsigned int seals[] = {
-		SSHM_SEALS_APPLIED & ~F_SEAL_SHRINK, SSHM_SEALS_APPLIED & ~F_SEAL_GROW,
-		SSHM_SEALS_APPLIED & ~F_SEAL_WRITE,  F_SEAL_SHRINK,
-		F_SEAL_GROW,			     F_SEAL_WRITE,
+		SSHM_SEALS_APPLIED & ~F_SEAL_SHRINK,
+		SSHM_SEALS_APPLIED & ~F_SEAL_GROW,
+		SSHM_SEALS_APPLIED & ~F_SEAL_WRITE,
+		F_SEAL_SHRINK,
+		F_SEAL_GROW,
+		F_SEAL_WRITE,
 	};
 	uint64_t sizes[ELEMENTSOF(seals)];
 	int fds[ELEMENTSOF(seals)];
@@ -83,8 +86,8 @@ static void future_write(struct run *r, int arg)
 		run_syserr(r, -errno, "mmap");
 		return;
 	}
-	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_FUTURE_WRITE |
-				       F_SEAL_SEAL) < 0) {
+	if (fcntl(fd, F_ADD_SEALS,
+		  F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_FUTURE_WRITE | F_SEAL_SEAL) < 0) {
 		run_skip(r, "F_SEAL_FUTURE_WRITE: %s (Linux < 5.1?)", strerror(errno));
 		munmap(w, size);
 		return;
@@ -134,8 +137,7 @@ static void truncate_after_send(struct run *r, int arg)
 	expect_kept(r, c);
 }
 
-static void size_lies(struct run *r, const uint64_t *lies, unsigned int n,
-		      uint64_t real)
+static void size_lies(struct run *r, const uint64_t *lies, unsigned int n, uint64_t real)
 {
 	int fds[8];
 	unsigned int i;
@@ -158,8 +160,9 @@ static void size_mismatch(struct run *r, int arg)
 static void size_overflow(struct run *r, int arg)
 {
 	static const uint64_t lies[] = {
-		UINT64_MAX,		    UINT64_MAX - 4095,	 (uint64_t)1 << 63,
-		((uint64_t)1 << 63) + 4096, (uint64_t)1 << 32, ((uint64_t)1 << 32) + 4096,
+		UINT64_MAX,	   UINT64_MAX - 4095,
+		(uint64_t)1 << 63, ((uint64_t)1 << 63) + 4096,
+		(uint64_t)1 << 32, ((uint64_t)1 << 32) + 4096,
 	};
 
 	size_lies(r, lies, ELEMENTSOF(lies), 4096);
@@ -238,13 +241,15 @@ static uint64_t huge_page_size(void)
 static void hugetlb(struct run *r, int arg)
 {
 	const uint64_t size = huge_page_size();
-	int fd = memfd_create("sshm-hostile", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB);
+	int fd = memfd_create("sshm-hostile",
+			      MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB);
 
 	if (fd < 0) {
 		run_skip(r, "MFD_HUGETLB: %s", strerror(errno));
 		return;
 	}
-	if (ftruncate(fd, (off_t)size) < 0 || fcntl(fd, F_ADD_SEALS, SSHM_SEALS_APPLIED) < 0) {
+	if (ftruncate(fd, (off_t)size) < 0 ||
+	    fcntl(fd, F_ADD_SEALS, SSHM_SEALS_APPLIED) < 0) {
 		run_skip(r, "a sealed hugetlb memfd: %s", strerror(errno));
 		close(fd);
 		return;
@@ -253,39 +258,30 @@ static void hugetlb(struct run *r, int arg)
 }
 
 const struct attack attacks_seals[] = {
-	ATTACK("unsealed", 1, "refused",
-	       "a memfd without any seal",
-	       unsealed, 0),
+	ATTACK("unsealed", 1, "refused", "a memfd without any seal", unsealed, 0),
 	ATTACK("only-seal-seal", 1, "refused",
 	       "a memfd made without MFD_ALLOW_SEALING: F_SEAL_SEAL alone",
 	       only_seal_seal, 0),
 	ATTACK("partly-sealed", 1, "refused",
 	       "six memfds: each required seal missing in turn, then each alone",
 	       partly_sealed, 0),
-	ATTACK("future-write", 2, "refused",
-	       "F_SEAL_FUTURE_WRITE instead of F_SEAL_WRITE, written through a mapping kept "
-	       "from before the seal, right after sending",
-	       future_write, 0),
+	ATTACK(
+	    "future-write", 2, "refused",
+	    "F_SEAL_FUTURE_WRITE instead of F_SEAL_WRITE, written through a mapping kept "
+	    "from before the seal, right after sending",
+	    future_write, 0),
 	ATTACK("truncate-after-send", 3, "refused",
 	       "unsealed (or without F_SEAL_SHRINK) memfds shrunk right after sending",
 	       truncate_after_send, 0),
 	ATTACK("size-mismatch", 4, "refused",
-	       "announced sizes above, below and one byte off st_size",
-	       size_mismatch, 0),
+	       "announced sizes above, below and one byte off st_size", size_mismatch, 0),
 	ATTACK("size-overflow", 4, "refused",
-	       "announced sizes 2^64-1, 2^63, 2^32 and around",
-	       size_overflow, 0),
-	ATTACK("size-zero", 4, "refused",
-	       "size 0 in the header, in the file, or both",
+	       "announced sizes 2^64-1, 2^63, 2^32 and around", size_overflow, 0),
+	ATTACK("size-zero", 4, "refused", "size 0 in the header, in the file, or both",
 	       size_zero, 0),
 	ATTACK("size-above-cap", 4, "refused",
-	       "a sparse sealed memfd one page above the consumer's cap",
-	       above_cap, 0),
-	ATTACK("sparse-1tib", 5, "refused",
-	       "a 1 TiB sparse sealed memfd",
-	       sparse_tib, 0),
-	ATTACK("hugetlb", 6, "refused",
-	       "a sealed sparse MFD_HUGETLB memfd",
-	       hugetlb, 0),
+	       "a sparse sealed memfd one page above the consumer's cap", above_cap, 0),
+	ATTACK("sparse-1tib", 5, "refused", "a 1 TiB sparse sealed memfd", sparse_tib, 0),
+	ATTACK("hugetlb", 6, "refused", "a sealed sparse MFD_HUGETLB memfd", hugetlb, 0),
 };
 const size_t n_attacks_seals = ELEMENTSOF(attacks_seals);

@@ -9,7 +9,10 @@
 
 #include "hostile.h"
 
-#define NA(n, r, w, why) { .name = (n), .row = (r), .expected = "-", .what = (w), .na = (why) }
+#define NA(n, r, w, why)                                                                 \
+	{                                                                                \
+		.name = (n), .row = (r), .expected = "-", .what = (w), .na = (why)       \
+	}
 
 const struct attack attacks_na[] = {
 	NA("view-writes", 8,
@@ -30,9 +33,12 @@ static const struct {
 	const struct attack *list;
 	const size_t *n;
 } families[] = {
-	{ attacks_seals, &n_attacks_seals },	     { attacks_fds, &n_attacks_fds },
-	{ attacks_framing, &n_attacks_framing },     { attacks_identity, &n_attacks_identity },
-	{ attacks_resources, &n_attacks_resources }, { attacks_na, &n_attacks_na },
+	{ attacks_seals, &n_attacks_seals },
+	{ attacks_fds, &n_attacks_fds },
+	{ attacks_framing, &n_attacks_framing },
+	{ attacks_identity, &n_attacks_identity },
+	{ attacks_resources, &n_attacks_resources },
+	{ attacks_na, &n_attacks_na },
 };
 
 static const struct attack *all[256];

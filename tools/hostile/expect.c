@@ -49,8 +49,10 @@ int expect_release(struct run *r, struct conn *c, uint64_t id)
 	if (expect_collect(c, &id, 1, peer_deadline(r), &closed) == 1)
 		return 0;
 	if (closed)
-		run_fail(r, "closed the connection instead of releasing region %llu "
-			 "(refused is not broken)", (unsigned long long)id);
+		run_fail(r,
+			 "closed the connection instead of releasing region %llu "
+			 "(refused is not broken)",
+			 (unsigned long long)id);
 	else
 		run_fail(r, "region %llu not released within %lu ms",
 			 (unsigned long long)id, r->o->timeout_ms);
@@ -68,7 +70,8 @@ int expect_refused(struct run *r, struct conn *c, uint64_t id, uint64_t size,
 		return -1;
 	}
 	if (e < 0) {
-		run_fail(r, "sending region %llu: %s", (unsigned long long)id, strerror(-e));
+		run_fail(r, "sending region %llu: %s", (unsigned long long)id,
+			 strerror(-e));
 		return -1;
 	}
 	return expect_release(r, c, id);
@@ -93,12 +96,15 @@ void expect_kept(struct run *r, struct conn *c)
 	if (e == -EPIPE || (e == 0 && closed)) {
 		run_note(r, "connection closed after the refusal");
 		if (r->o->strict)
-			run_fail(r, "closed the connection after a refusal that leaves it "
+			run_fail(r,
+				 "closed the connection after a refusal that leaves it "
 				 "usable (--strict)");
 		return;
 	}
-	run_fail(r, "an honest region on the same connection was not released "
-		 "within %lu ms", r->o->timeout_ms);
+	run_fail(r,
+		 "an honest region on the same connection was not released "
+		 "within %lu ms",
+		 r->o->timeout_ms);
 }
 
 void expect_broken(struct run *r, struct conn *c)
@@ -110,8 +116,10 @@ void expect_broken(struct run *r, struct conn *c)
 		run_note(r, "connection closed by the consumer");
 		return;
 	}
-	run_fail(r, "the connection was still open %lu ms after a framing violation "
-		 "(it must be broken)", r->o->timeout_ms);
+	run_fail(r,
+		 "the connection was still open %lu ms after a framing violation "
+		 "(it must be broken)",
+		 r->o->timeout_ms);
 }
 
 void expect_refuse_each(struct run *r, const int *fds, const uint64_t *sizes,

@@ -87,7 +87,9 @@ static unsigned int is_ours(const struct run *r, int only, dev_t dev, ino_t ino)
 
 	/* @only may be the object being registered, past r->nobj. */
 	if (only >= 0)
-		return r->obj[only].dev == dev && r->obj[only].ino == ino ? (unsigned int)only + 1 : 0;
+		return r->obj[only].dev == dev && r->obj[only].ino == ino
+			   ? (unsigned int)only + 1
+			   : 0;
 	for (i = 0; i < r->nobj; i++)
 		if (r->obj[i].dev == dev && r->obj[i].ino == ino)
 			return i + 1;
@@ -155,13 +157,15 @@ int fdcheck_before(pid_t pid, const struct run *r, unsigned int i)
 	for (k = 0; k < i; k++)
 		if (r->obj[k].dev == r->obj[i].dev && r->obj[k].ino == r->obj[i].ino)
 			return 0;
-	if (count_fds(pid, r, (int)i, &fds, NULL) < 0 || count_maps(pid, r, (int)i, &maps) < 0)
+	if (count_fds(pid, r, (int)i, &fds, NULL) < 0 ||
+	    count_maps(pid, r, (int)i, &maps) < 0)
 		return 0;
 	return (int)(fds + maps);
 }
 
 /* The kinds of fresh objects found, "pipe, memfd", into @buf. */
-static void name_hits(const struct run *r, const unsigned char *hit, char *buf, size_t len)
+static void name_hits(const struct run *r, const unsigned char *hit, char *buf,
+		      size_t len)
 {
 	unsigned int i, k;
 	size_t n = 0;
@@ -171,7 +175,8 @@ static void name_hits(const struct run *r, const unsigned char *hit, char *buf, 
 		if (!hit[i] || r->obj[i].before)
 			continue;
 		for (k = 0; k < i; k++)
-			if (hit[k] && !r->obj[k].before && !strcmp(r->obj[k].what, r->obj[i].what))
+			if (hit[k] && !r->obj[k].before &&
+			    !strcmp(r->obj[k].what, r->obj[i].what))
 				break;
 		if (k == i && n < len)
 			n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? ", " : "",

@@ -91,7 +91,8 @@ static int serve(struct sshm_channel *ch, struct sshm_region *region, unsigned i
 			break;
 	if (e < 0) {
 		snprintf(why, len, "%s: %s",
-			 e == -ETIMEDOUT ? "no HELLO from the consumer (not accepted?)" : "send",
+			 e == -ETIMEDOUT ? "no HELLO from the consumer (not accepted?)"
+					 : "send",
 			 sshm_strerror(e));
 		return -1;
 	}
@@ -127,8 +128,9 @@ int honest_check(const char *socket, unsigned int seq, unsigned long timeout_ms,
 	e = sshm_channel_connect(socket, SSHM_CHANNEL_NONBLOCK, &ch);
 	alarm_set(0);
 	if (e < 0) {
-		snprintf(why, len, "connect: %s", e == -EINTR ?
-			 "not accepted within the timeout" : sshm_strerror(e));
+		snprintf(why, len, "connect: %s",
+			 e == -EINTR ? "not accepted within the timeout"
+				     : sshm_strerror(e));
 		sshm_region_unref(region);
 		return -1;
 	}

@@ -75,7 +75,6 @@ struct hello {
 	size_t len;
 };
 
-
 /* Encoders: a well-formed packet at @b, its length returned. */
 size_t pkt_hello(uint8_t *b, uint32_t window, uint32_t features);
 size_t pkt_region(uint8_t *b, uint64_t id, uint64_t size, int32_t announced,
@@ -107,7 +106,7 @@ struct consumer {
 
 /* One connection to the consumer, as the attacker sees it. */
 struct conn {
-	int fd; /* -1 once closed */
+	int fd;	    /* -1 once closed */
 	int closed; /* the consumer closed it */
 	int have_hello;
 	struct hello hello;
@@ -126,7 +125,7 @@ struct object {
 	ino_t ino;
 	int probe;
 	long canary;
-	int untouched; /* must not be mapped or read: a refusal */
+	int untouched;	     /* must not be mapped or read: a refusal */
 	unsigned int before; /* the consumer's descriptors and mappings of it
 			      * when it was registered (--pid) */
 };
@@ -163,8 +162,11 @@ struct attack {
 };
 
 /* An entry of an attack table. */
-#define ATTACK(n, r, e, w, f, a)                                                 \
-	{ .name = (n), .row = (r), .expected = (e), .what = (w), .fn = (f), .arg = (a) }
+#define ATTACK(n, r, e, w, f, a)                                                         \
+	{                                                                                \
+		.name = (n), .row = (r), .expected = (e), .what = (w), .fn = (f),        \
+		.arg = (a)                                                               \
+	}
 
 /* run.c */
 void run_note(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -175,8 +177,8 @@ void run_syserr(struct run *r, int err, const char *what);
 int run_failed(const struct run *r);
 /* A child of the attack, killed and reaped after it. */
 void run_child(struct run *r, pid_t pid);
-void run_attack(const struct options *o, const struct consumer *c,
-		const struct attack *a, unsigned int seq, struct run *r);
+void run_attack(const struct options *o, const struct consumer *c, const struct attack *a,
+		unsigned int seq, struct run *r);
 
 /* ------------------------------------------------------------ peer.c */
 
@@ -200,8 +202,8 @@ void peer_close(struct conn *c);
  * One packet with @nfds descriptors in one SCM_RIGHTS, waiting for room
  * until @deadline: 0, -EPIPE (the consumer closed), -ETIMEDOUT, -errno.
  */
-int peer_send(struct conn *c, const void *buf, size_t len, const int *fds,
-	      int nfds, int64_t deadline);
+int peer_send(struct conn *c, const void *buf, size_t len, const int *fds, int nfds,
+	      int64_t deadline);
 /* The same with a message of the caller's (control data of its own). */
 int peer_sendmsg(struct conn *c, const struct msghdr *m, size_t len, int64_t deadline);
 /* A REGION without metadata passing @fd. */
@@ -311,8 +313,8 @@ void report_list(const struct attack *const *list, size_t n);
 size_t attacks_all(const struct attack *const **ret);
 
 extern const struct attack attacks_seals[], attacks_fds[], attacks_framing[],
-	attacks_identity[], attacks_resources[], attacks_na[];
-extern const size_t n_attacks_seals, n_attacks_fds, n_attacks_framing,
-	n_attacks_identity, n_attacks_resources, n_attacks_na;
+    attacks_identity[], attacks_resources[], attacks_na[];
+extern const size_t n_attacks_seals, n_attacks_fds, n_attacks_framing, n_attacks_identity,
+    n_attacks_resources, n_attacks_na;
 
 #endif

@@ -20,34 +20,37 @@
 
 static void usage(void)
 {
-	printf("Usage: %s [OPTIONS] SOCKET\n"
-	       "       %s --list\n"
-	       "Attack the sshm consumer listening on SOCKET (a path, or @name for an\n"
-	       "abstract socket) as a hostile producer: every row of the threat matrix a\n"
-	       "peer can mount, each on connections of its own.  Per attack it reports\n"
-	       "whether the consumer refused it (released the region, or closed the\n"
-	       "connection after a framing violation), whether it left what it refused\n"
-	       "untouched, and whether an honest producer was still served afterwards.\n"
-	       "\n"
-	       "  -p, --pid PID          the consumer's process: check in /proc/PID that it\n"
-	       "                         keeps no descriptor or mapping of an attack\n"
-	       "  -t, --timeout SECONDS  for every step (default %lu): longer is a hang\n"
-	       "  -o, --only NAME,...    run these attacks only (see --list)\n"
-	       "  -l, --list             list the attacks and exit\n"
-	       "  -s, --max-size SIZE    the consumer's size cap, when its HELLO states\n"
-	       "                         none (default 1G)\n"
-	       "      --no-identity      the consumer does not check identities (e.g.\n"
-	       "                         sshm-recv -I off): it may map a region whose\n"
-	       "                         announced descriptor is another file\n"
-	       "      --strict           a refused region after which the consumer closes\n"
-	       "                         the connection is a failure (refused is not broken)\n"
-	       "  -j, --json             print one JSON object instead of the table\n"
-	       "  -h, --help             show this help and exit\n"
-	       "  -V, --version          show the version and exit\n"
-	       "\n"
-	       "Exit status: 0 every applicable attack passed, 1 usage error, 2 an attack\n"
-	       "failed, 3 system error (or the consumer cannot be reached at all).\n",
-	       tool_name, tool_name, TIMEOUT_DEFAULT);
+	printf(
+	    "Usage: %s [OPTIONS] SOCKET\n"
+	    "       %s --list\n"
+	    "Attack the sshm consumer listening on SOCKET (a path, or @name for an\n"
+	    "abstract socket) as a hostile producer: every row of the threat matrix a\n"
+	    "peer can mount, each on connections of its own.  Per attack it reports\n"
+	    "whether the consumer refused it (released the region, or closed the\n"
+	    "connection after a framing violation), whether it left what it refused\n"
+	    "untouched, and whether an honest producer was still served afterwards.\n"
+	    "\n"
+	    "  -p, --pid PID          the consumer's process: check in /proc/PID that "
+	    "it\n"
+	    "                         keeps no descriptor or mapping of an attack\n"
+	    "  -t, --timeout SECONDS  for every step (default %lu): longer is a hang\n"
+	    "  -o, --only NAME,...    run these attacks only (see --list)\n"
+	    "  -l, --list             list the attacks and exit\n"
+	    "  -s, --max-size SIZE    the consumer's size cap, when its HELLO states\n"
+	    "                         none (default 1G)\n"
+	    "      --no-identity      the consumer does not check identities (e.g.\n"
+	    "                         sshm-recv -I off): it may map a region whose\n"
+	    "                         announced descriptor is another file\n"
+	    "      --strict           a refused region after which the consumer closes\n"
+	    "                         the connection is a failure (refused is not "
+	    "broken)\n"
+	    "  -j, --json             print one JSON object instead of the table\n"
+	    "  -h, --help             show this help and exit\n"
+	    "  -V, --version          show the version and exit\n"
+	    "\n"
+	    "Exit status: 0 every applicable attack passed, 1 usage error, 2 an attack\n"
+	    "failed, 3 system error (or the consumer cannot be reached at all).\n",
+	    tool_name, tool_name, TIMEOUT_DEFAULT);
 }
 
 /* Is @name in the comma-separated @list? */
@@ -79,7 +82,8 @@ static int check_only(const char *only)
 			if (strlen(all[i]->name) == len && !strncmp(all[i]->name, p, len))
 				break;
 		if (i == n) {
-			tool_error(0, "--only: no attack named '%.*s' (see --list)", (int)len, p);
+			tool_error(0, "--only: no attack named '%.*s' (see --list)",
+				   (int)len, p);
 			return -1;
 		}
 		p += len + (end != NULL);
@@ -162,7 +166,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 	if (o->list)
 		return 0;
 	if (argc - optind != 1) {
-		tool_error(0, argc - optind < 1 ? "missing SOCKET" : "too many arguments");
+		tool_error(0,
+			   argc - optind < 1 ? "missing SOCKET" : "too many arguments");
 		return -1;
 	}
 	o->socket = argv[optind];
@@ -206,8 +211,8 @@ static int recovered(const struct options *o, unsigned int seq)
 	return honest_check(o->socket, seq, o->timeout_ms, why, sizeof(why)) == 0;
 }
 
-static void not_run(const struct options *o, const struct attack *a,
-		    const char *after, struct tally *t)
+static void not_run(const struct options *o, const struct attack *a, const char *after,
+		    struct tally *t)
 {
 	struct run r;
 

@@ -192,8 +192,8 @@ int peer_sendmsg(struct conn *c, const struct msghdr *m, size_t len, int64_t dea
 	}
 }
 
-int peer_send(struct conn *c, const void *buf, size_t len, const int *fds,
-	      int nfds, int64_t deadline)
+int peer_send(struct conn *c, const void *buf, size_t len, const int *fds, int nfds,
+	      int64_t deadline)
 {
 	union {
 		struct cmsghdr h;

@@ -118,7 +118,8 @@ void report_end(const struct options *o, const struct tally *t)
 	struct json s;
 
 	if (!o->json) {
-		printf("%s: %u passed, %u failed, %u skipped, %u not applicable from a peer\n",
+		printf("%s: %u passed, %u failed, %u skipped, %u not applicable from a "
+		       "peer\n",
 		       tool_name, t->passed, t->failed, t->skipped, t->na);
 		return;
 	}

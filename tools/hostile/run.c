@@ -28,11 +28,10 @@
 /* Bounds the wait for a consumer to close what it released. */
 #define SETTLE_MAX_MS 2000ul
 
-static void append(char *buf, size_t size, const char *sep, const char *fmt,
-		   va_list ap) __attribute__((format(printf, 4, 0)));
+static void append(char *buf, size_t size, const char *sep, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
 
-static void append(char *buf, size_t size, const char *sep, const char *fmt,
-		   va_list ap)
+static void append(char *buf, size_t size, const char *sep, const char *fmt, va_list ap)
 {
 	size_t n = strlen(buf);
 
@@ -131,7 +130,7 @@ static void check_served(struct run *r)
 static void check_held(struct run *r)
 {
 	unsigned long settle = r->o->timeout_ms < SETTLE_MAX_MS ? r->o->timeout_ms
-							    : SETTLE_MAX_MS;
+								: SETTLE_MAX_MS;
 	unsigned int fds, maps;
 	char what[128];
 	int e;
@@ -146,8 +145,8 @@ static void check_held(struct run *r)
 		return;
 	}
 	if (fds)
-		run_fail(r, "the consumer kept %u descriptor%s of the attack open (%s)", fds,
-			 fds == 1 ? "" : "s", what);
+		run_fail(r, "the consumer kept %u descriptor%s of the attack open (%s)",
+			 fds, fds == 1 ? "" : "s", what);
 	if (maps)
 		run_fail(r, "the consumer kept %u mapping%s of the attack", maps,
 			 maps == 1 ? "" : "s");
@@ -155,8 +154,8 @@ static void check_held(struct run *r)
 		run_note(r, "nothing kept");
 }
 
-void run_attack(const struct options *o, const struct consumer *c,
-		const struct attack *a, unsigned int seq, struct run *r)
+void run_attack(const struct options *o, const struct consumer *c, const struct attack *a,
+		unsigned int seq, struct run *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->o = o;

@@ -43,11 +43,11 @@ struct loop {
 	struct sshm_listener *listener; /* NULL with --connect */
 	struct conn *slots;
 	unsigned long n_slots, n_open, next_id;
-	struct conn *oldest, *newest;	/* those with a deadline */
-	unsigned long n_again;		/* slots with conn.again set */
-	unsigned long round;		/* epoll_wait calls so far */
-	unsigned long *served_in;	/* per slot: the round it was served in */
-	uint64_t resume;		/* paused listener: ms it wakes at; 0 */
+	struct conn *oldest, *newest; /* those with a deadline */
+	unsigned long n_again;	      /* slots with conn.again set */
+	unsigned long round;	      /* epoll_wait calls so far */
+	unsigned long *served_in;     /* per slot: the round it was served in */
+	uint64_t resume;	      /* paused listener: ms it wakes at; 0 */
 	uint64_t pauses;
 	unsigned long producing; /* open connections that sent a message */
 };
@@ -272,7 +272,8 @@ static enum turn serve(struct loop *l, struct conn *c)
 		if (queued < 0 && sshm_channel_is_open(c->ch) <= 0) {
 			/* A violation read ahead. */
 			l->st->refused = 1;
-			tool_error(queued, "connection %lu: producer refused, connection dropped",
+			tool_error(queued,
+				   "connection %lu: producer refused, connection dropped",
 				   c->id);
 			if (!l->st->o->keep_going)
 				recv_stop(l->st, STOP_REFUSED);
@@ -280,7 +281,8 @@ static enum turn serve(struct loop *l, struct conn *c)
 		}
 		r = queued < 0 ? queued : want_out(l, c, queued > 0);
 		if (r < 0) {
-			tool_error(r, "connection %lu: releases cannot be sent, closed", c->id);
+			tool_error(r, "connection %lu: releases cannot be sent, closed",
+				   c->id);
 			return TURN_CLOSED;
 		}
 		if (!sshm_channel_pending(c->ch))
@@ -327,8 +329,10 @@ static void expire(struct loop *l, uint64_t now)
 	while ((c = l->oldest) && c->deadline <= now && l->st->stop == STOP_NOT) {
 		t->timed_out++;
 		if (!l->st->o->quiet && report_due(t->timed_out - 1, t->timed_out))
-			tool_error(0, "connection %lu: no message for %lu s, closed "
-				   "(%llu so far)", c->id, l->st->o->idle_timeout,
+			tool_error(0,
+				   "connection %lu: no message for %lu s, closed "
+				   "(%llu so far)",
+				   c->id, l->st->o->idle_timeout,
 				   (unsigned long long)t->timed_out);
 		conn_close(l, c);
 	}
@@ -352,7 +356,8 @@ static void resume_listener(struct loop *l, uint64_t now)
 {
 	if (!l->resume || now < l->resume)
 		return;
-	if (watch(l, EPOLL_CTL_MOD, sshm_listener_fd(l->listener), EPOLLIN, TAG_LISTENER) == 0)
+	if (watch(l, EPOLL_CTL_MOD, sshm_listener_fd(l->listener), EPOLLIN,
+		  TAG_LISTENER) == 0)
 		l->resume = 0;
 }
 
@@ -374,7 +379,8 @@ static void note_refused(struct loop *l)
 	const uint64_t n = sshm_listener_refused(l->listener);
 
 	if (!l->st->o->quiet && report_due(t->refused, n))
-		tool_error(0, "%llu connections refused so far: not an allowed uid or gid",
+		tool_error(0,
+			   "%llu connections refused so far: not an allowed uid or gid",
 			   (unsigned long long)n);
 	t->refused = n;
 }

@@ -27,38 +27,41 @@
 
 static void usage(void)
 {
-	printf("Usage: %s [OPTIONS] SOCKET\n"
-	       "Listen on SOCKET (a path, or @name for an abstract socket), serve sshm\n"
-	       "producers, all at once, and write the payload of every message they send\n"
-	       "to standard output, until one producer has closed its connection and no\n"
-	       "other is sending.  A verification report per message goes to standard\n"
-	       "error.\n"
-	       "\n"
-	       "  -o, --output FILE          write the payloads to FILE instead\n"
-	       "  -c, --connect              connect to SOCKET instead of listening on it\n"
-	       "  -n, --count N              stop after N messages\n"
-	       "  -k, --keep-going           report refused messages and producers and go\n"
-	       "                             on; serve producers without end\n"
-	       "  -s, --max-size SIZE        refuse regions above SIZE bytes (suffixes K, M,\n"
-	       "                             G, T; default 1G)\n"
-	       "  -I, --identity MODE        kcmp identity check: off, best-effort (default)\n"
-	       "                             or required\n"
-	       "  -p, --populated            refuse regions with holes\n"
-	       "      --max-connections N    serve at most N connections at once, close\n"
-	       "                             the ones beyond at once (default %lu)\n"
-	       "      --idle-timeout SECONDS close a connection that sent no message for\n"
-	       "                             SECONDS (default %lu, 0: never)\n"
-	       "      --allow-uid USER       accept connections from USER (a name or a\n"
-	       "                             uid) only; repeatable, with --allow-gid\n"
-	       "      --allow-gid GROUP      accept connections from members of GROUP\n"
-	       "      --stats                print figures on standard error at exit\n"
-	       "  -q, --quiet                no report on standard error\n"
-	       "  -h, --help                 show this help and exit\n"
-	       "  -V, --version              show the version and exit\n"
-	       "\n"
-	       "Exit status: 0 success, 1 usage error, 2 a message or producer was refused\n"
-	       "(with --keep-going: at exit), 3 system or connection error.\n",
-	       tool_name, MAX_CONNS_DEFAULT, IDLE_DEFAULT);
+	printf(
+	    "Usage: %s [OPTIONS] SOCKET\n"
+	    "Listen on SOCKET (a path, or @name for an abstract socket), serve sshm\n"
+	    "producers, all at once, and write the payload of every message they send\n"
+	    "to standard output, until one producer has closed its connection and no\n"
+	    "other is sending.  A verification report per message goes to standard\n"
+	    "error.\n"
+	    "\n"
+	    "  -o, --output FILE          write the payloads to FILE instead\n"
+	    "  -c, --connect              connect to SOCKET instead of listening on it\n"
+	    "  -n, --count N              stop after N messages\n"
+	    "  -k, --keep-going           report refused messages and producers and go\n"
+	    "                             on; serve producers without end\n"
+	    "  -s, --max-size SIZE        refuse regions above SIZE bytes (suffixes K, "
+	    "M,\n"
+	    "                             G, T; default 1G)\n"
+	    "  -I, --identity MODE        kcmp identity check: off, best-effort "
+	    "(default)\n"
+	    "                             or required\n"
+	    "  -p, --populated            refuse regions with holes\n"
+	    "      --max-connections N    serve at most N connections at once, close\n"
+	    "                             the ones beyond at once (default %lu)\n"
+	    "      --idle-timeout SECONDS close a connection that sent no message for\n"
+	    "                             SECONDS (default %lu, 0: never)\n"
+	    "      --allow-uid USER       accept connections from USER (a name or a\n"
+	    "                             uid) only; repeatable, with --allow-gid\n"
+	    "      --allow-gid GROUP      accept connections from members of GROUP\n"
+	    "      --stats                print figures on standard error at exit\n"
+	    "  -q, --quiet                no report on standard error\n"
+	    "  -h, --help                 show this help and exit\n"
+	    "  -V, --version              show the version and exit\n"
+	    "\n"
+	    "Exit status: 0 success, 1 usage error, 2 a message or producer was refused\n"
+	    "(with --keep-going: at exit), 3 system or connection error.\n",
+	    tool_name, MAX_CONNS_DEFAULT, IDLE_DEFAULT);
 }
 
 static int parse_identity(const char *s, int *ret)
@@ -107,8 +110,9 @@ static int parse_id(const char *opt, const char *arg, int group, uint32_t *list,
 static int parse_seconds(const char *arg, unsigned long *ret)
 {
 	if (tool_parse_ulong(arg, ret) < 0 || *ret > IDLE_MAX) {
-		tool_error(0, "--idle-timeout: '%s' is not a number of seconds from 0 to %lu",
-			   arg, IDLE_MAX);
+		tool_error(
+		    0, "--idle-timeout: '%s' is not a number of seconds from 0 to %lu",
+		    arg, IDLE_MAX);
 		return -1;
 	}
 	return 0;
@@ -128,7 +132,9 @@ static int parse_listen_option(int c, struct options *o)
 	switch (c) {
 	case OPT_MAX_CONNS:
 		return tool_parse_count("--max-connections", optarg, MAX_CONNS_MAX,
-					&o->max_conns) < 0 ? -1 : 0;
+					&o->max_conns) < 0
+			   ? -1
+			   : 0;
 	case OPT_IDLE:
 		return parse_seconds(optarg, &o->idle_timeout);
 	case OPT_ALLOW_UID:
@@ -176,8 +182,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->connect = 1;
 			break;
 		case 'n':
-			if (tool_parse_count("--count", optarg, ULONG_MAX,
-					     &o->count) < 0)
+			if (tool_parse_count("--count", optarg, ULONG_MAX, &o->count) < 0)
 				return -1;
 			break;
 		case 'k':
@@ -189,7 +194,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'I':
 			if (parse_identity(optarg, &o->policy.identity) < 0) {
-				tool_error(0, "--identity: '%s' is not off, best-effort or required",
+				tool_error(0,
+					   "--identity: '%s' is not off, best-effort or "
+					   "required",
 					   optarg);
 				return -1;
 			}
@@ -227,8 +234,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		return -1;
 	}
 	if (argc - optind != 1) {
-		tool_error(0, argc - optind < 1 ? "missing SOCKET" :
-			   "too many arguments");
+		tool_error(0,
+			   argc - optind < 1 ? "missing SOCKET" : "too many arguments");
 		return -1;
 	}
 	o->socket = argv[optind];
@@ -244,8 +251,10 @@ static void check_nofile(const struct options *o, unsigned long nofile)
 {
 	if (o->connect || nofile >= 2 * o->max_conns + 64)
 		return;
-	tool_error(0, "warning: RLIMIT_NOFILE is %lu: too low for --max-connections %lu "
-		   "(2 descriptors each, and more per message waiting)", nofile, o->max_conns);
+	tool_error(0,
+		   "warning: RLIMIT_NOFILE is %lu: too low for --max-connections %lu "
+		   "(2 descriptors each, and more per message waiting)",
+		   nofile, o->max_conns);
 }
 
 static int listen_on(const struct options *o, struct sshm_listener **ret)

@@ -50,11 +50,11 @@ struct totals {
 };
 
 enum stop {
-	STOP_NOT,	/* running */
-	STOP_DONE,	/* the producers are done, or --count reached */
-	STOP_REFUSED,	/* a refusal without --keep-going */
-	STOP_FAILED,	/* a system or output error, reported */
-	STOP_SIGNAL,	/* SIGINT, SIGTERM or SIGHUP */
+	STOP_NOT,     /* running */
+	STOP_DONE,    /* the producers are done, or --count reached */
+	STOP_REFUSED, /* a refusal without --keep-going */
+	STOP_FAILED,  /* a system or output error, reported */
+	STOP_SIGNAL,  /* SIGINT, SIGTERM or SIGHUP */
 };
 
 struct state {
@@ -76,12 +76,12 @@ static inline void recv_stop(struct state *st, enum stop why)
 /* A connection being served (loop.c owns them). */
 struct conn {
 	struct sshm_channel *ch;
-	unsigned long id;	/* accepted so far, for the reports */
-	unsigned long messages; /* handled on it, accepted or refused */
-	uint64_t deadline;	/* ms of CLOCK_MONOTONIC, 0: none */
+	unsigned long id;	    /* accepted so far, for the reports */
+	unsigned long messages;	    /* handled on it, accepted or refused */
+	uint64_t deadline;	    /* ms of CLOCK_MONOTONIC, 0: none */
 	struct conn *older, *newer; /* by deadline; NULL at the ends */
-	int want_out;		/* EPOLLOUT asked: releases queued */
-	int again;		/* messages kept by the library: no need to wait */
+	int want_out;		    /* EPOLLOUT asked: releases queued */
+	int again;		    /* messages kept by the library: no need to wait */
 };
 
 /* How a connection's turn ended. */

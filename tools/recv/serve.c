@@ -59,8 +59,8 @@ static int output(struct state *st, const struct sshm_view *view)
 	/* Whoever read our output left: nothing to say, just stop.  A
 	 * signal: the run ends, said at exit. */
 	if (r < 0 && r != -EPIPE && r != -EINTR)
-		tool_error(r, "write %s", st->o->output ? st->o->output :
-			   "standard output");
+		tool_error(r, "write %s",
+			   st->o->output ? st->o->output : "standard output");
 	return r;
 }
 
@@ -97,15 +97,13 @@ static enum turn after_error(struct state *st, struct conn *c, int r)
 	if (r == -EPIPE)
 		return TURN_CLOSED;
 	st->refused = 1;
-	tool_error(r, "connection %lu: producer refused, connection dropped",
-		   c->id);
+	tool_error(r, "connection %lu: producer refused, connection dropped", c->id);
 	if (!st->o->keep_going)
 		recv_stop(st, STOP_REFUSED);
 	return TURN_DROPPED;
 }
 
-static void accepted_message(struct state *st, struct conn *c,
-			     struct sshm_view *view)
+static void accepted_message(struct state *st, struct conn *c, struct sshm_view *view)
 {
 	unsigned long n = handled(st, c);
 

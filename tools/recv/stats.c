@@ -71,21 +71,20 @@ void stats_print(const struct totals *t, int listening)
 {
 	flockfile(stderr);
 	if (listening)
-		fprintf(stderr,
-			"%s: stats: connections %llu served, %llu refused, %llu turned away, "
-			"%llu timed out, %llu dropped\n",
-			tool_name, (unsigned long long)t->served,
-			(unsigned long long)t->refused,
-			(unsigned long long)t->turned_away,
-			(unsigned long long)t->timed_out,
-			(unsigned long long)t->dropped);
+		fprintf(
+		    stderr,
+		    "%s: stats: connections %llu served, %llu refused, %llu turned away, "
+		    "%llu timed out, %llu dropped\n",
+		    tool_name, (unsigned long long)t->served,
+		    (unsigned long long)t->refused, (unsigned long long)t->turned_away,
+		    (unsigned long long)t->timed_out, (unsigned long long)t->dropped);
 	fprintf(stderr, "%s: stats: messages %llu received (%llu bytes), %llu refused\n",
 		tool_name, (unsigned long long)t->ch.received,
 		(unsigned long long)t->ch.received_bytes,
 		(unsigned long long)t->ch.refused);
 	print_refusals(t);
-	fprintf(stderr, "%s: stats: releases %llu regions in %llu packets\n",
-		tool_name, (unsigned long long)t->ch.released,
+	fprintf(stderr, "%s: stats: releases %llu regions in %llu packets\n", tool_name,
+		(unsigned long long)t->ch.released,
 		(unsigned long long)t->ch.release_packets);
 	funlockfile(stderr);
 }

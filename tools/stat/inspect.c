@@ -44,8 +44,7 @@ int target_parse(const char *s, pid_t *ret_pid, int *ret_fd)
 			return -EINVAL;
 		memcpy(buf, s, n);
 		buf[n] = '\0';
-		if (tool_parse_ulong(buf, &pid) < 0 || pid == 0 ||
-		    pid > INT32_MAX)
+		if (tool_parse_ulong(buf, &pid) < 0 || pid == 0 || pid > INT32_MAX)
 			return -EINVAL;
 		s = colon + 1;
 	}
@@ -65,8 +64,7 @@ int target_stat(pid_t pid, int fd, struct finfo *fi)
 		proc_path(path, sizeof(path), pid, "fd", fd);
 		return finfo_get(AT_FDCWD, path, 0, fi);
 	}
-	return fcntl(fd, F_GETFD) < 0 ? -errno :
-	       finfo_get(fd, "", AT_EMPTY_PATH, fi);
+	return fcntl(fd, F_GETFD) < 0 ? -errno : finfo_get(fd, "", AT_EMPTY_PATH, fi);
 }
 
 /* ------------------------------------------------------------ stat alone */
@@ -92,8 +90,7 @@ void inspect_init(void)
 	if (fd >= 0)
 		close(fd);
 	/* Works with an empty hugetlb pool: the probe has no pages. */
-	fd = (int)syscall(SYS_memfd_create, "sshm-stat-probe",
-			  MFD_CLOEXEC | MFD_HUGETLB);
+	fd = (int)syscall(SYS_memfd_create, "sshm-stat-probe", MFD_CLOEXEC | MFD_HUGETLB);
 	if (fd >= 0 && fstat(fd, &st) == 0) {
 		d->huge = st.st_dev;
 		d->have_huge = 1;
@@ -127,9 +124,9 @@ static int fs_in(const struct report *rp, const char *const *list, size_t n)
 static int fs_is_storage(const struct report *rp)
 {
 	static const char *const storage[] = {
-		"tmpfs", "ramfs", "hugetlbfs", "ext2", "ext3", "ext4", "xfs",
-		"btrfs", "f2fs", "vfat", "exfat", "msdos", "overlay",
-		"squashfs", "erofs", "iso9660", "zfs", "bcachefs",
+		"tmpfs",   "ramfs",    "hugetlbfs", "ext2",    "ext3",	"ext4",
+		"xfs",	   "btrfs",    "f2fs",	    "vfat",    "exfat", "msdos",
+		"overlay", "squashfs", "erofs",	    "iso9660", "zfs",	"bcachefs",
 	};
 
 	return rp->fs_known == 1 && fs_in(rp, storage, ELEMENTSOF(storage));
@@ -143,9 +140,9 @@ static int fs_is_storage(const struct report *rp)
 static int fs_is_local(const struct report *rp)
 {
 	static const char *const pseudo[] = {
-		"devtmpfs", "devpts", "proc", "sysfs", "mqueue", "cgroup",
-		"cgroup2", "debugfs", "tracefs", "securityfs", "pstore", "bpf",
-		"configfs", "efivarfs", "binfmt_misc", "nsfs", "pidfs",
+		"devtmpfs", "devpts",	"proc",	       "sysfs",	     "mqueue", "cgroup",
+		"cgroup2",  "debugfs",	"tracefs",     "securityfs", "pstore", "bpf",
+		"configfs", "efivarfs", "binfmt_misc", "nsfs",	     "pidfs",
 	};
 
 	/* Not in mountinfo: pipefs, sockfs, anon_inodefs, the memfd mount. */
@@ -237,7 +234,8 @@ int inspect_own(const struct options *o, struct report *rp)
 	rp->flags = fl | (fdfl & FD_CLOEXEC ? O_CLOEXEC : 0);
 	describe(rp);
 	if (!fs_is_local(rp)) {
-		rp->how = "statx only: its filesystem may call out to a daemon or the network";
+		rp->how =
+		    "statx only: its filesystem may call out to a daemon or the network";
 		verdict_from_stat(rp);
 		return 0;
 	}
@@ -296,8 +294,10 @@ int inspect_pid(const struct options *o, struct report *rp)
 	rp->how = "statx, and an O_PATH descriptor";
 	if (may_reopen(rp)) {
 		own = reopen(opath);
-		rp->how = own >= 0 ? "statx, O_PATH, and a read-only reopen of it" :
-			  "statx, and an O_PATH descriptor (read-only reopen refused)";
+		rp->how =
+		    own >= 0
+			? "statx, O_PATH, and a read-only reopen of it"
+			: "statx, and an O_PATH descriptor (read-only reopen refused)";
 	}
 	/* The library's verdict on the holder's kind of descriptor. */
 	vfd = rp->flags >= 0 && (rp->flags & O_PATH) ? opath : own;

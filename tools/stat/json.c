@@ -62,8 +62,7 @@ void json_str(struct json *j, const char *key, const char *s)
 	json_bytes(j, key, s, s ? strlen(s) : 0, s != NULL);
 }
 
-void json_bytes(struct json *j, const char *key, const void *s, size_t len,
-		int known)
+void json_bytes(struct json *j, const char *key, const void *s, size_t len, int known)
 {
 	json_key(j, key);
 	if (known)

@@ -44,8 +44,7 @@ void json_key(struct json *j, const char *key);
 
 /* Members.  NULL @s, !@known and a negative @v (json_bool) write null. */
 void json_str(struct json *j, const char *key, const char *s);
-void json_bytes(struct json *j, const char *key, const void *s, size_t len,
-		int known);
+void json_bytes(struct json *j, const char *key, const void *s, size_t len, int known);
 void json_u64(struct json *j, const char *key, int known, uint64_t v);
 void json_int(struct json *j, const char *key, int v);
 void json_bool(struct json *j, const char *key, int v);

@@ -71,8 +71,8 @@ void memfd_inspect(int seals_fd, int own, struct report *rp)
 	if (rp->memfd == MEMFD_HUGETLB) {
 		/* hugetlbfs has no SEEK_HOLE; st_blocks is exact there. */
 		rp->have_holes = 1;
-		rp->first_hole = rp->fi.blocks * 512 < rp->fi.size ? UINT64_MAX :
-				 rp->fi.size;
+		rp->first_hole = rp->fi.blocks * 512 < rp->fi.size ? UINT64_MAX
+								   : rp->fi.size;
 	} else if (own >= 0) {
 		hole = lseek(own, 0, SEEK_HOLE);
 		if (hole >= 0) {
@@ -87,7 +87,6 @@ void memfd_inspect(int seals_fd, int own, struct report *rp)
 		rp->seals = (unsigned int)s;
 		rp->have_seals = 1;
 	}
-	if (own >= 0 && rp->verdict == 0 && rp->fi.size > 0 &&
-	    rp->fi.size <= SIZE_MAX)
+	if (own >= 0 && rp->verdict == 0 && rp->fi.size > 0 && rp->fi.size <= SIZE_MAX)
 		inspect_mapping(own, rp);
 }

@@ -10,10 +10,10 @@
 #include "stat.h"
 
 /* Major numbers of terminals (devices.txt): never touched, only named. */
-#define TTY_MAJOR 4
-#define TTYAUX_MAJOR 5
+#define TTY_MAJOR	4
+#define TTYAUX_MAJOR	5
 #define PTS_MAJOR_FIRST 136
-#define PTS_MAJOR_LAST 143
+#define PTS_MAJOR_LAST	143
 
 static const struct {
 	unsigned int fmt;
@@ -44,9 +44,8 @@ int is_terminal(const struct finfo *fi)
 {
 	unsigned int m = fi->rdev_major;
 
-	return S_ISCHR(fi->mode) &&
-	       (m == TTY_MAJOR || m == TTYAUX_MAJOR ||
-		(m >= PTS_MAJOR_FIRST && m <= PTS_MAJOR_LAST));
+	return S_ISCHR(fi->mode) && (m == TTY_MAJOR || m == TTYAUX_MAJOR ||
+				     (m >= PTS_MAJOR_FIRST && m <= PTS_MAJOR_LAST));
 }
 
 void flags_string(int flags, char *buf, size_t len)
@@ -61,8 +60,6 @@ void flags_string(int flags, char *buf, size_t len)
 		acc = "wronly";
 	else
 		acc = "rdwr";
-	snprintf(buf, len, "%s%s%s%s", acc,
-		 flags & O_NONBLOCK ? ",nonblock" : "",
-		 flags & O_APPEND ? ",append" : "",
-		 flags & O_CLOEXEC ? ",cloexec" : "");
+	snprintf(buf, len, "%s%s%s%s", acc, flags & O_NONBLOCK ? ",nonblock" : "",
+		 flags & O_APPEND ? ",append" : "", flags & O_CLOEXEC ? ",cloexec" : "");
 }

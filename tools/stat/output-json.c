@@ -47,8 +47,7 @@ static void json_file(struct json *j, const struct report *rp)
 	json_bytes(j, "name", rp->name, rp->name_len, rp->have_name);
 	json_str(j, "type", type_name(rp->fi.mode, 1));
 	if (S_ISCHR(rp->fi.mode) || S_ISBLK(rp->fi.mode)) {
-		snprintf(buf, sizeof(buf), "%u:%u", rp->fi.rdev_major,
-			 rp->fi.rdev_minor);
+		snprintf(buf, sizeof(buf), "%u:%u", rp->fi.rdev_major, rp->fi.rdev_minor);
 		json_str(j, "rdev", buf);
 		json_bool(j, "terminal", is_terminal(&rp->fi));
 	}
@@ -62,10 +61,12 @@ static void json_file(struct json *j, const struct report *rp)
 	json_u64(j, "size", reg, rp->fi.size);
 	json_u64(j, "blocks", 1, rp->fi.blocks);
 	json_u64(j, "allocated", 1, rp->fi.blocks * 512);
-	json_bool(j, "holes", reg && rp->have_holes ?
-		  rp->first_hole < rp->fi.size || rp->first_hole == UINT64_MAX : -1);
-	json_u64(j, "first_hole", reg && rp->have_holes &&
-		 rp->first_hole < rp->fi.size, rp->first_hole);
+	json_bool(j, "holes",
+		  reg && rp->have_holes
+		      ? rp->first_hole < rp->fi.size || rp->first_hole == UINT64_MAX
+		      : -1);
+	json_u64(j, "first_hole", reg && rp->have_holes && rp->first_hole < rp->fi.size,
+		 rp->first_hole);
 	json_u64(j, "resident_pages", mapped, rp->resident);
 	json_u64(j, "pages", mapped, rp->pages);
 	json_str(j, "map_error", rp->map_err ? sshm_strerror(rp->map_err) : NULL);
@@ -76,8 +77,10 @@ static void json_file(struct json *j, const struct report *rp)
 	snprintf(buf, sizeof(buf), "%u:%u", rp->fi.dev_major, rp->fi.dev_minor);
 	json_str(j, "device", buf);
 	json_u64(j, "mount_id", rp->fi.have_mnt_id, rp->fi.mnt_id);
-	json_str(j, "filesystem", rp->fs_known == 1 || rp->memfd != MEMFD_NO ?
-		 rp->fstype : rp->fs_known == 0 ? "kernel-internal" : NULL);
+	json_str(j, "filesystem",
+		 rp->fs_known == 1 || rp->memfd != MEMFD_NO ? rp->fstype
+		 : rp->fs_known == 0			    ? "kernel-internal"
+							    : NULL);
 	json_verdict(j, rp);
 }
 

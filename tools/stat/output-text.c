@@ -12,8 +12,9 @@
 
 static const char *memfd_name(int kind)
 {
-	return kind == MEMFD_SHMEM ? "memfd (shmem)" :
-	       kind == MEMFD_HUGETLB ? "memfd (hugetlb)" : "not a memfd";
+	return kind == MEMFD_SHMEM     ? "memfd (shmem)"
+	       : kind == MEMFD_HUGETLB ? "memfd (hugetlb)"
+				       : "not a memfd";
 }
 
 static void print_holes(FILE *f, const struct report *rp)
@@ -23,8 +24,7 @@ static void print_holes(FILE *f, const struct report *rp)
 	else if (rp->first_hole == UINT64_MAX)
 		fputs(", has holes", f);
 	else if (rp->first_hole < rp->fi.size)
-		fprintf(f, ", has holes (first at offset %" PRIu64 ")",
-			rp->first_hole);
+		fprintf(f, ", has holes (first at offset %" PRIu64 ")", rp->first_hole);
 	else
 		fputs(", no holes", f);
 }
@@ -35,17 +35,16 @@ static void print_mapping(FILE *f, const struct report *rp)
 		return;
 	fprintf(f, "  %-11s", "resident");
 	if (rp->have_resident)
-		fprintf(f, "%" PRIu64 " of %" PRIu64 " pages\n", rp->resident,
-			rp->pages);
+		fprintf(f, "%" PRIu64 " of %" PRIu64 " pages\n", rp->resident, rp->pages);
 	else if (rp->map_err)
-		fprintf(f, "unknown: mmap or mincore: %s\n",
-			sshm_strerror(rp->map_err));
+		fprintf(f, "unknown: mmap or mincore: %s\n", sshm_strerror(rp->map_err));
 	else
 		fputs("not mapped: only a memfd sshm_fd_verify() accepts is\n", f);
 	if (rp->have_huge)
-		fprintf(f, "  %-11sshmem PMD %lu kB, file PMD %lu kB, hugetlb %lu kB (resident pages, in our mapping)\n",
-			"huge pages", rp->shmem_pmd_kb, rp->file_pmd_kb,
-			rp->hugetlb_kb);
+		fprintf(f,
+			"  %-11sshmem PMD %lu kB, file PMD %lu kB, hugetlb %lu kB "
+			"(resident pages, in our mapping)\n",
+			"huge pages", rp->shmem_pmd_kb, rp->file_pmd_kb, rp->hugetlb_kb);
 }
 
 static void print_inode(FILE *f, const struct report *rp)

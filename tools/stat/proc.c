@@ -80,8 +80,7 @@ void proc_read_fdinfo(struct report *rp)
 	while (getline(&line, &cap, f) > 0) {
 		if (sscanf(line, "flags: %o", &fl) == 1)
 			rp->flags = (int)fl;
-		else if (!rp->fi.have_mnt_id &&
-			 sscanf(line, "mnt_id: %llu", &v) == 1) {
+		else if (!rp->fi.have_mnt_id && sscanf(line, "mnt_id: %llu", &v) == 1) {
 			rp->fi.mnt_id = v;
 			rp->fi.have_mnt_id = 1;
 		}

@@ -13,8 +13,8 @@
 #include "json.h"
 #include "stat.h"
 
-static void same_json(const char *a, const char *b, int same_inode, int kr,
-		      int kerr, const char *result)
+static void same_json(const char *a, const char *b, int same_inode, int kr, int kerr,
+		      const char *result)
 {
 	struct json j;
 
@@ -36,10 +36,12 @@ static void same_text(const char *a, const char *b, const struct finfo *fa,
 	if (kr == 0)
 		printf("the same open file (kcmp)\n");
 	else if (same_inode && !kerr)
-		printf("different open files of the same inode %" PRIu64 " on device %u:%u (kcmp)\n",
+		printf("different open files of the same inode %" PRIu64
+		       " on device %u:%u (kcmp)\n",
 		       fa->ino, fa->dev_major, fa->dev_minor);
 	else if (same_inode)
-		printf("the same inode %" PRIu64 " on device %u:%u; the same open file? unknown, kcmp: %s\n",
+		printf("the same inode %" PRIu64
+		       " on device %u:%u; the same open file? unknown, kcmp: %s\n",
 		       fa->ino, fa->dev_major, fa->dev_minor, sshm_strerror(kerr));
 	else
 		printf("different files\n");
@@ -80,8 +82,7 @@ int run_same(const struct options *o)
 		if (kr < 0)
 			kerr = -errno;
 	}
-	result = kr == 0 ? "same-open-file" : same_inode ? "same-inode" :
-		 "different";
+	result = kr == 0 ? "same-open-file" : same_inode ? "same-inode" : "different";
 	if (o->json)
 		same_json(arg[0], arg[1], same_inode, kr, kerr, result);
 	else

@@ -29,8 +29,8 @@
 
 #include "../tool.h"
 
-#define MEMFD_NO 0
-#define MEMFD_SHMEM 1
+#define MEMFD_NO      0
+#define MEMFD_SHMEM   1
 #define MEMFD_HUGETLB 2
 
 struct options {
@@ -55,19 +55,19 @@ struct finfo {
 /* Everything learnt about one target, printed as text or JSON. */
 struct report {
 	const char *target;
-	pid_t pid;             /* 0: one of our own descriptors */
+	pid_t pid; /* 0: one of our own descriptors */
 	int fd;
-	int err;               /* the target could not be inspected */
+	int err; /* the target could not be inspected */
 	const char *err_what;
-	char name[PATH_MAX];   /* readlink(2) of the /proc link: display only */
+	char name[PATH_MAX]; /* readlink(2) of the /proc link: display only */
 	size_t name_len;
 	int have_name;
 	struct finfo fi;
-	char fstype[32];       /* from mountinfo */
-	int fs_known;          /* 1 found, 0 kernel-internal mount, -1 unknown */
-	int flags;             /* the holder's open flags, -1 unknown */
-	int memfd;             /* MEMFD_* */
-	const char *how;       /* how the file was reached */
+	char fstype[32]; /* from mountinfo */
+	int fs_known;	 /* 1 found, 0 kernel-internal mount, -1 unknown */
+	int flags;	 /* the holder's open flags, -1 unknown */
+	int memfd;	 /* MEMFD_* */
+	const char *how; /* how the file was reached */
 	int have_seals;
 	unsigned int seals;
 	int have_holes;
@@ -76,7 +76,7 @@ struct report {
 	uint64_t resident, pages;
 	int have_huge;
 	unsigned long shmem_pmd_kb, file_pmd_kb, hugetlb_kb;
-	int map_err;           /* mmap or mincore failed */
+	int map_err; /* mmap or mincore failed */
 	int verdict;
 	const char *verdict_by; /* "sshm_fd_verify" or "stat" */
 };

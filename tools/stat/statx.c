@@ -57,8 +57,8 @@ int finfo_get(int dirfd, const char *path, int flags, struct finfo *fi)
 	struct kstatx sx;
 
 	memset(&sx, 0, sizeof(sx));
-	if (syscall(SYS_statx, dirfd, path, flags | AT_STATX_DONT_SYNC,
-		    STATX_WANT, &sx) == 0) {
+	if (syscall(SYS_statx, dirfd, path, flags | AT_STATX_DONT_SYNC, STATX_WANT,
+		    &sx) == 0) {
 		memset(fi, 0, sizeof(*fi));
 		fi->mode = sx.mode;
 		fi->ino = sx.ino;

@@ -15,16 +15,11 @@
 
 /* The portability floor of doc/architecture.md, in order of importance. */
 static const enum feature shown[] = {
-	FEATURE_MEMFD_SEALS,
-	FEATURE_KCMP,
-	FEATURE_PIDFD_OPEN,
-	FEATURE_SO_PASSPIDFD,
-	FEATURE_SO_PEERPIDFD,
-	FEATURE_MFD_NOEXEC_SEAL,
-	FEATURE_RO_SHARED_MAP,
-	FEATURE_SEAL_FUTURE_WRITE,
-	FEATURE_DUPFD_QUERY,
-	FEATURE_SO_PASSRIGHTS,
+	FEATURE_MEMFD_SEALS,   FEATURE_KCMP,
+	FEATURE_PIDFD_OPEN,    FEATURE_SO_PASSPIDFD,
+	FEATURE_SO_PEERPIDFD,  FEATURE_MFD_NOEXEC_SEAL,
+	FEATURE_RO_SHARED_MAP, FEATURE_SEAL_FUTURE_WRITE,
+	FEATURE_DUPFD_QUERY,   FEATURE_SO_PASSRIGHTS,
 };
 
 #define N_SHOWN ELEMENTSOF(shown)
@@ -39,32 +34,34 @@ static int cve_2022_2590_window(const char *release)
 	return maj == 5 && min >= 16 && min <= 19;
 }
 
-static void system_text(const struct utsname *u, const int *err,
-			int thp_err, const char *thp)
+static void system_text(const struct utsname *u, const int *err, int thp_err,
+			const char *thp)
 {
 	const struct feature_info *fi;
 	size_t i;
 
 	printf("%-46s %s\n", "kernel", u->release);
 	for (i = 0; i < N_SHOWN; i++)
-		printf("%-46s %s\n", feature_info(shown[i])->name,
-		       err[i] ? "no" : "yes");
+		printf("%-46s %s\n", feature_info(shown[i])->name, err[i] ? "no" : "yes");
 	printf("%-46s %s\n", "shmem THP", thp_err ? "unknown" : thp);
 	for (i = 0; i < N_SHOWN; i++) {
 		fi = feature_info(shown[i]);
 		if (err[i])
-			printf("missing: %s (Linux %s; %s): %s\n", fi->name,
-			       fi->since, sshm_strerror(err[i]), fi->missing);
+			printf("missing: %s (Linux %s; %s): %s\n", fi->name, fi->since,
+			       sshm_strerror(err[i]), fi->missing);
 	}
 	if (!thp_err && (!strcmp(thp, "never") || !strcmp(thp, "deny")))
-		printf("note: shmem THP is '%s': regions use base pages (more TLB misses and page tables for large regions)\n",
+		printf("note: shmem THP is '%s': regions use base pages (more TLB misses "
+		       "and page tables for large regions)\n",
 		       thp);
 	if (cve_2022_2590_window(u->release))
-		printf("warning: Linux 5.16-5.19 without the CVE-2022-2590 fix lets a read-only holder write a write-sealed memfd: check your kernel\n");
+		printf(
+		    "warning: Linux 5.16-5.19 without the CVE-2022-2590 fix lets a "
+		    "read-only holder write a write-sealed memfd: check your kernel\n");
 }
 
-static void system_json(const struct utsname *u, const int *err,
-			int thp_err, const char *thp)
+static void system_json(const struct utsname *u, const int *err, int thp_err,
+			const char *thp)
 {
 	const struct feature_info *fi;
 	struct json j, k;
