@@ -225,7 +225,8 @@ static int raw_piece(int sock, uint64_t total, uint64_t off, uint32_t data_len,
 	sshm_put_le64(b + 16, off);
 	sshm_put_le32(b + 24, meta_len);
 	sshm_put_le32(b + 28, data_len);
-	memcpy(b + 32, meta, meta_len);
+	if (meta_len)
+		memcpy(b + 32, meta, meta_len);
 	for (i = 0; i < data_len; i++)
 		b[32 + meta_len + i] = test_pattern_byte(9, off + i);
 	return raw_send(sock, b, 32 + meta_len + data_len, fd);
