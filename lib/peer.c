@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * peer - who the peer of a connection is, and how each message's sender is
- * pinned for the identity check: the peer's own pidfd, taken once, or a
- * pidfd with every packet where the peer may send from another process.
+ * pinned for the identity check: the pidfd of each process known to send,
+ * taken once, or a pidfd with every packet while one not known yet may.
  */
+#include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -24,7 +25,6 @@ void peer_init(struct peer *p, int fd, int passpidfd)
 	int pidfd = -1;
 
 	memset(p, 0, sizeof(*p));
-	p->pidfd = -1;
 	p->passpidfd = p->facility = passpidfd;
 	if (!passpidfd)
 		return;
@@ -35,35 +35,79 @@ void peer_init(struct peer *p, int fd, int passpidfd)
 	 * when the peer is gone already.  O_CLOEXEC is implied. */
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) < 0 || pidfd < 0)
 		return;
-	p->pid = cred.pid;
-	p->pidfd = pidfd;
+	p->known[0].pid = cred.pid;
+	p->known[0].pidfd = pidfd;
+	p->n_known = 1;
 }
 
 void peer_fini(struct peer *p)
 {
-	if (p->pidfd >= 0)
-		close(p->pidfd);
-	p->pidfd = -1;
+	unsigned int i;
+
+	for (i = 0; i < p->n_known; i++)
+		close(p->known[i].pidfd);
+	p->n_known = 0;
+}
+
+static int find_known(const struct peer *p, pid_t pid)
+{
+	unsigned int i;
+
+	for (i = 0; i < p->n_known; i++)
+		if (p->known[i].pid == pid)
+			return (int)i;
+	return -1;
 }
 
 void peer_hello(struct peer *p, int fd, const struct wire_hello *h, pid_t pid)
 {
-	if (!p->passpidfd || p->switched_on || p->pidfd < 0 || pid != p->pid ||
+	if (!p->passpidfd || p->switched_on || find_known(p, pid) < 0 ||
 	    !(h->features & WIRE_F_SENDER))
 		return;
 	if (set_passpidfd(fd, 0) == 0)
 		p->passpidfd = 0;
 }
 
+/*
+ * The sender of a packet that brought its own pidfd becomes known: its pid
+ * and that pidfd pin its next packets as SO_PEERPIDFD pins the peer's (the
+ * pidfd names the very process that sent, whose pid names no other while
+ * it lives).
+ */
+static void learn(struct peer *p, int fd, const struct socket_rx *rx)
+{
+	int pidfd;
+
+	if (!rx->have_cred || rx->cred.pid <= 0 || find_known(p, rx->cred.pid) >= 0)
+		return;
+	pidfd = fcntl(rx->pidfd, F_DUPFD_CLOEXEC, 3);
+	if (pidfd < 0)
+		return;
+	if (set_passpidfd(fd, 0) < 0) {
+		close(pidfd);
+		return;
+	}
+	p->known[p->n_known].pid = rx->cred.pid;
+	p->known[p->n_known++].pidfd = pidfd;
+	p->passpidfd = 0;
+	p->switched_on = 0;
+}
+
 int peer_packet(struct peer *p, int fd, const struct socket_rx *rx)
 {
-	if (rx->pidfd >= 0)
+	int k;
+
+	if (rx->pidfd >= 0) {
+		if (p->switched_on && p->n_known < PEER_SENDERS_MAX)
+			learn(p, fd, rx);
 		return rx->pidfd;
+	}
 	if (p->passpidfd || !rx->have_cred)
 		return -1;
-	if (rx->cred.pid == p->pid)
-		return p->pidfd;
-	/* Another process sends: from the next packet on, every one brings
+	k = find_known(p, rx->cred.pid);
+	if (k >= 0)
+		return p->known[k].pidfd;
+	/* A sender not known: from the next packet on, every one brings
 	 * its sender's pidfd.  This one has none, and so pins nobody. */
 	if (set_passpidfd(fd, 1) == 0) {
 		p->passpidfd = 1;

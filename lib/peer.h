@@ -17,14 +17,24 @@
  * never share a pid, and the connection cannot predate the peer).  Per
  * packet pidfds are asked for only when the peer may send from another
  * process: before its HELLO, when it did not promise SENDER messages, and
- * for good once a packet came from another pid.
+ * once a packet came from a pid not known yet.  The first packet that then
+ * brings its sender's pidfd makes that sender known too (a channel made
+ * before a fork and used by the child, or processes taking turns), and
+ * they are off again.  Once PEER_SENDERS_MAX senders are known they stay
+ * on.  Known pidfds are kept till the end: messages read ahead and not
+ * received yet borrow them as their pin.
  */
+#define PEER_SENDERS_MAX 5
+
 struct peer {
-	pid_t pid;	 /* SO_PEERCRED, 0 if unknown */
-	int pidfd;	 /* SO_PEERPIDFD, or -1 */
+	struct {
+		pid_t pid;
+		int pidfd;
+	} known[PEER_SENDERS_MAX]; /* [0]: SO_PEERCRED and SO_PEERPIDFD */
+	unsigned int n_known;
 	int passpidfd;	 /* SO_PASSPIDFD is on now */
 	int facility;	 /* the kernel has SO_PASSPIDFD at all */
-	int switched_on; /* turned on for good: another process sent */
+	int switched_on; /* turned on: a sender not known yet sent */
 };
 
 /* Learns the peer of connected socket @fd, on which the caller set
@@ -38,10 +48,11 @@ void peer_fini(struct peer *p);
 void peer_hello(struct peer *p, int fd, const struct wire_hello *h, pid_t pid);
 
 /*
- * A packet arrived with @rx.  If it came from another process than the
- * peer while per-packet pidfds were off, they are turned on for good.
- * Returns the pidfd that pins this packet's sender: its own SCM_PIDFD,
- * the peer's (borrowed), or -1.
+ * A packet arrived with @rx.  If it came from a sender not known while
+ * per-packet pidfds were off, they are turned on, until a packet with a
+ * pidfd makes its sender known (see above).  Returns the pidfd that pins
+ * this packet's sender: its own SCM_PIDFD, a known sender's (borrowed),
+ * or -1.
  */
 int peer_packet(struct peer *p, int fd, const struct socket_rx *rx);
 

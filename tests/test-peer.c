@@ -76,7 +76,8 @@ START_TEST(test_peer_no_pidfd_per_packet)
 END_TEST
 
 /* After fork the child sends: the library announces it (SENDER), the
- * receiver turns pidfds per packet on, and the child is verified. */
+ * receiver turns pidfds per packet on, the child's first region brings
+ * its pidfd and hands the peer over to it: no pidfd per packet after. */
 static int child_sends(void *arg)
 {
 	struct sshm_channel *a = arg;
@@ -85,6 +86,8 @@ static int child_sends(void *arg)
 	CHILD_CHECK(r != NULL, 10);
 	CHILD_CHECK(sshm_channel_send(a, r, NULL, 0) == 0, 11);
 	CHILD_CHECK(sshm_channel_drain(a) == 0, 12);
+	CHILD_CHECK(sshm_channel_send(a, r, NULL, 0) == 0, 13);
+	CHILD_CHECK(sshm_channel_drain(a) == 0, 14);
 	sshm_region_unref(r);
 	sshm_channel_unref(a);
 	return 0;
@@ -105,10 +108,70 @@ START_TEST(test_peer_forked_child_announced)
 	assert_verdict(id, SSHM_VERDICT_VERIFIED);
 	ck_assert_int_eq(id->pid, pid);
 	ck_assert_uint_eq(id->flags & SSHM_IDENTITY_F_PIDFD, SSHM_IDENTITY_F_PIDFD);
-	ck_assert_int_eq(passpidfd_of(sshm_channel_fd(b)), 1);
+	/* Handed over to the child: pinned by its pidfd from now on. */
+	ck_assert_int_eq(passpidfd_of(sshm_channel_fd(b)), 0);
 	test_view_check_pattern(v, 8192, 2);
 	sshm_view_unref(v);
+	assert_ok(sshm_channel_recv(b, NULL, &v));
+	id = sshm_view_identity(v);
+	assert_verdict(id, SSHM_VERDICT_VERIFIED);
+	ck_assert_int_eq(id->pid, pid);
+	ck_assert_int_eq(passpidfd_of(sshm_channel_fd(b)), 0);
+	sshm_view_unref(v);
 	test_wait(pid, 0);
+	sshm_channel_unref(b);
+}
+END_TEST
+
+/* Parent and children take turns sending on one channel: every region is
+ * verified as its own sender's; the parent and four children become known
+ * senders (PEER_SENDERS_MAX is 5), then pidfds per packet stay on. */
+static int child_sends_one(void *arg)
+{
+	struct sshm_channel *a = arg;
+	struct sshm_region *r = test_region_pattern(4096, 5);
+
+	CHILD_CHECK(r != NULL, 10);
+	CHILD_CHECK(sshm_channel_send(a, r, NULL, 0) == 0, 11);
+	CHILD_CHECK(sshm_channel_drain(a) == 0, 12);
+	sshm_region_unref(r);
+	sshm_channel_unref(a);
+	return 0;
+}
+
+START_TEST(test_peer_turns_verified)
+{
+	struct sshm_channel *a, *b;
+	struct sshm_region *r = test_region_pattern_checked(4096, 5);
+	struct sshm_view *v = NULL;
+	int i;
+	pid_t pid, sender;
+
+	test_pair_make(0, &a, &b);
+	for (i = 0; i < 12; i++) {
+		/* On until the HELLO, and once a sixth sender came. */
+		ck_assert_int_eq(passpidfd_of(sshm_channel_fd(b)), i == 0 || i > 9);
+		if (i % 2) {
+			pid = test_fork(child_sends_one, a);
+			sender = pid;
+		} else {
+			assert_ok(sshm_channel_send(a, r, NULL, 0));
+			pid = 0;
+			sender = getpid();
+		}
+		assert_ok(sshm_channel_recv(b, NULL, &v));
+		assert_verdict(sshm_view_identity(v), SSHM_VERDICT_VERIFIED);
+		ck_assert_int_eq(sshm_view_identity(v)->pid, sender);
+		sshm_view_unref(v);
+		if (pid)
+			test_wait(pid, 0);
+		else
+			assert_ok(sshm_channel_drain(a));
+	}
+	/* Six children: the fifth and sixth came with pidfds per packet. */
+	ck_assert_int_eq(passpidfd_of(sshm_channel_fd(b)), 1);
+	sshm_region_unref(r);
+	sshm_channel_unref(a);
 	sshm_channel_unref(b);
 }
 END_TEST
@@ -335,6 +398,7 @@ static Suite *peer_suite(void)
 	tc = test_tcase("pinning");
 	test_add_if(tc, test_peer_no_pidfd_per_packet, need_pinning());
 	test_add_if(tc, test_peer_forked_child_announced, need_pinning());
+	test_add_if(tc, test_peer_turns_verified, need_pinning());
 	test_add_if(tc, test_peer_unannounced_never_verified, need_pinning());
 	test_add_if(tc, test_peer_pid_reuse_never_verified, need_pid_reuse());
 	suite_add_tcase(s, tc);
