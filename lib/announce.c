@@ -8,6 +8,7 @@
 
 #include "conn.h"
 #include "private.h"
+#include "self.h"
 #include "socket.h"
 
 int channel_send_hello(struct sshm_channel *ch)
@@ -52,7 +53,7 @@ int channel_announce(struct sshm_channel *ch, int dontwait)
 	int r;
 
 	if (ch->hello.features & WIRE_F_SENDER) {
-		self = getpid();
+		self = self_pid();
 		if (self != ch->sender) {
 			iov.iov_len = wire_encode_sender(buf);
 			r = socket_send(ch->fd, &iov, 1, -1, dontwait);

@@ -10,6 +10,7 @@
 
 #include "identity.h"
 #include "private.h"
+#include "self.h"
 #include "syscall.h"
 
 static void unverifiable(struct sshm_identity *id, int reason)
@@ -62,7 +63,7 @@ void identity_check(const struct identity_sender *sender, int announced_fd,
 		pidfd = own_pidfd;
 	}
 
-	r = sys_kcmp(sender->pid, getpid(), KCMP_FILE, (unsigned long)announced_fd,
+	r = sys_kcmp(sender->pid, self_pid(), KCMP_FILE, (unsigned long)announced_fd,
 		     (unsigned long)received_fd);
 	/*
 	 * Whatever kcmp answered (same, different, or an error such as

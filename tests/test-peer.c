@@ -176,6 +176,38 @@ START_TEST(test_peer_turns_verified)
 }
 END_TEST
 
+/* A child made by a raw clone(2), which glibc's fork handlers never see:
+ * the library still knows it is another process (MADV_WIPEONFORK) and
+ * announces it, and its region is verified as the child's. */
+START_TEST(test_peer_raw_clone_announced)
+{
+	struct sshm_channel *a, *b;
+	struct sshm_region *r = test_region_pattern_checked(4096, 5);
+	struct sshm_view *v = NULL;
+	pid_t pid;
+
+	test_pair_make(0, &a, &b);
+	/* The parent sends first, so that it is the sender it remembers. */
+	assert_ok(sshm_channel_send(a, r, NULL, 0));
+	assert_ok(sshm_channel_recv(b, NULL, &v));
+	sshm_view_unref(v);
+	assert_ok(sshm_channel_drain(a));
+	fflush(NULL);
+	pid = (pid_t)syscall(SYS_clone, SIGCHLD, 0, NULL, NULL, 0);
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		_exit(child_sends_one(a));
+	assert_ok(sshm_channel_recv(b, NULL, &v));
+	assert_verdict(sshm_view_identity(v), SSHM_VERDICT_VERIFIED);
+	ck_assert_int_eq(sshm_view_identity(v)->pid, pid);
+	sshm_view_unref(v);
+	test_wait(pid, 0);
+	sshm_region_unref(r);
+	sshm_channel_unref(a);
+	sshm_channel_unref(b);
+}
+END_TEST
+
 /* ------------------------------------------------------------ raw peers */
 
 static size_t raw_hello_sender(uint8_t *b)
@@ -399,6 +431,7 @@ static Suite *peer_suite(void)
 	test_add_if(tc, test_peer_no_pidfd_per_packet, need_pinning());
 	test_add_if(tc, test_peer_forked_child_announced, need_pinning());
 	test_add_if(tc, test_peer_turns_verified, need_pinning());
+	test_add_if(tc, test_peer_raw_clone_announced, need_pinning());
 	test_add_if(tc, test_peer_unannounced_never_verified, need_pinning());
 	test_add_if(tc, test_peer_pid_reuse_never_verified, need_pid_reuse());
 	suite_add_tcase(s, tc);
