@@ -16,20 +16,22 @@
 /* ------------------------------------------------------------ construction */
 
 /*
- * COPY pieces after the first: as large as the socket sends in one packet
- * (SO_SNDBUF, less the kernel's 32 bytes), in four, so that a few are in
- * the socket at once and the two sides overlap.  Measured in
- * doc/benchmarks.md.
+ * COPY pieces after the first: a quarter of what the socket holds, so that
+ * a few are in it at once and the two sides overlap, and at most COPY_PIECE_MAX:
+ * the kernel puts most of a datagram in one contiguous allocation, and
+ * larger pieces gained nothing measurable (doc/benchmarks.md).
  */
-static size_t copy_piece_size(int fd)
+#define COPY_PIECE_MAX ((size_t)1 << 20)
+
+static size_t copy_piece_size(int sndbuf)
 {
-	int sndbuf = 0;
-	socklen_t len = sizeof(sndbuf);
 	size_t n;
 
-	if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, &len) < 0 || sndbuf < 8192)
+	if (sndbuf < 8192)
 		return 4096;
 	n = ((size_t)sndbuf - 64) / 4;
+	if (n > COPY_PIECE_MAX)
+		n = COPY_PIECE_MAX;
 	return n & ~(size_t)4095;
 }
 
@@ -65,7 +67,7 @@ int channel_new(int fd, unsigned int flags, int passpidfd, const struct verify_e
 	/* Unknown: the first data message is preceded by a SENDER. */
 	ch->sender = 0;
 	ch->inline_max = SSHM_INLINE_DEFAULT;
-	ch->copy_piece = copy_piece_size(fd);
+	ch->copy_piece = copy_piece_size(socket_grow_sndbuf(fd, SOCKET_SNDBUF));
 	ch->thp = -1;
 	peer_init(&ch->peer, fd, passpidfd);
 	ch->rxbuf = malloc(WIRE_PACKET_MAX);

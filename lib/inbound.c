@@ -139,15 +139,17 @@ static void copy_done(struct sshm_channel *ch, struct packet *p)
 	const uint64_t total = ch->copy.total;
 	const struct ucred cred = ch->copy.cred;
 
+	size_t pad;
+
 	memset(p, 0, sizeof(*p));
-	p->buf = copy_take(&ch->copy);
+	p->buf = copy_take(&ch->copy, &pad);
 	p->owned = 1;
-	p->len = (size_t)meta_len + (size_t)total;
+	p->len = pad + (size_t)meta_len + (size_t)total;
 	p->msg.type = WIRE_COPY;
 	p->msg.u.copy.total = total;
 	p->msg.u.copy.meta_len = meta_len;
-	p->msg.meta = meta_len ? p->buf : NULL;
-	p->msg.data = p->buf + meta_len;
+	p->msg.meta = meta_len ? p->buf + pad : NULL;
+	p->msg.data = p->buf + pad + meta_len;
 	p->fd = p->pidfd = p->pin = -1;
 	p->cred = cred;
 }

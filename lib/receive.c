@@ -128,6 +128,9 @@ static int receive_copy(struct packet *p, const struct sshm_policy *policy,
 	struct sshm_identity id;
 	struct view_parts parts = {
 		.own = p->buf,
+		.own_spare = 1,
+		.data = p->msg.data,
+		.meta = p->msg.meta,
 		.data_len = (size_t)p->msg.u.copy.total,
 		.meta_len = p->msg.u.copy.meta_len,
 		.identity = &id,

@@ -183,13 +183,21 @@ static int send_piece(struct sshm_channel *ch, const struct iovec *iov)
 static int send_copy(struct sshm_channel *ch, const uint8_t *data, size_t len,
 		     const void *meta, size_t meta_len)
 {
-	const size_t first = WIRE_PACKET_MAX - WIRE_COPY_LEN - meta_len;
+	size_t first = WIRE_PACKET_MAX - WIRE_COPY_LEN - meta_len;
 	struct wire_copy w = { .total = len };
 	uint8_t hdr[WIRE_COPY_LEN];
 	struct iovec iov[3];
 	size_t off = 0;
 	int r;
 
+	/* The later pieces start where the kernel's copy into the packet is
+	 * fast: it puts the header first, then the data, and a source 0 to
+	 * 63 bytes behind the destination within a page stalls every load
+	 * on a store to the same page offset (4K aliasing: 2.3x slower at
+	 * 1 MiB on this VM's AMD EPYC).  Source and destination alike at
+	 * once past the header: data + first = WIRE_COPY_LEN, modulo a page. */
+	if (len > first)
+		first -= ((uintptr_t)(data + first) - WIRE_COPY_LEN) & COPY_PAGE_MASK;
 	r = channel_announce(ch, 0);
 	while (r >= 0 && off < len) {
 		w.offset = off;

@@ -33,6 +33,26 @@ int socket_set_nonblock(int fd, int on)
 	return 0;
 }
 
+static int sndbuf_of(int fd)
+{
+	int v = 0;
+	socklen_t len = sizeof(v);
+
+	return getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, &len) < 0 ? 0 : v;
+}
+
+int socket_grow_sndbuf(int fd, int size)
+{
+	int now = sndbuf_of(fd);
+
+	/* The kernel reports twice what was set. */
+	if (now >= 2 * size)
+		return now;
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) < 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+	return sndbuf_of(fd);
+}
+
 int socket_set_passcred(int fd)
 {
 	const int one = 1;

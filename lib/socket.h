@@ -37,6 +37,22 @@ struct socket_rx {
 	int fds_lost;
 };
 
+/*
+ * How much a channel's socket may hold on its way to the peer (the kernel
+ * doubles what is asked).  A datagram socket's queue is bounded by its
+ * sender's SO_SNDBUF alone, and the default (net.core.wmem_default, often
+ * 208 KiB) makes a producer of large copies or many small messages block
+ * and wake every few packets.  Memory is taken only by what is queued.
+ */
+#define SOCKET_SNDBUF ((int)4 << 20)
+
+/*
+ * Raises SO_SNDBUF to @size: SO_SNDBUFFORCE where permitted
+ * (CAP_NET_ADMIN), else SO_SNDBUF, which the kernel caps at
+ * net.core.wmem_max.  Never lowers it.  Returns what the socket now has.
+ */
+int socket_grow_sndbuf(int fd, int size);
+
 /* O_NONBLOCK on or off: 0 or -errno. */
 int socket_set_nonblock(int fd, int on);
 

@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 
 #include "private.h"
+#include "spare.h"
 #include "view.h"
 
 struct sshm_view {
@@ -24,7 +25,9 @@ struct sshm_view {
 	unsigned int seals;
 	struct sshm_identity identity;
 	size_t meta_len;
-	uint8_t *buf; /* meta, then inline data */
+	const uint8_t *meta;
+	uint8_t *buf; /* holds meta, then inline or copied data */
+	int spare;    /* buf goes back with spare_give(), else free() */
 };
 
 int view_new(const struct view_parts *p, struct sshm_view **ret)
@@ -36,6 +39,9 @@ int view_new(const struct view_parts *p, struct sshm_view **ret)
 		return -ENOMEM;
 	if (p->own) {
 		v->buf = p->own;
+		v->spare = p->own_spare;
+		v->meta = p->meta;
+		v->data = p->data;
 	} else {
 		/* +1: an empty inline payload still has a valid, non-NULL
 		 * address. */
@@ -48,6 +54,8 @@ int view_new(const struct view_parts *p, struct sshm_view **ret)
 			memcpy(v->buf, p->meta, p->meta_len);
 		if (p->data_len)
 			memcpy(v->buf + p->meta_len, p->data, p->data_len);
+		v->meta = v->buf;
+		v->data = v->buf + p->meta_len;
 	}
 	atomic_init(&v->refs, 1);
 	v->meta_len = p->meta_len;
@@ -62,7 +70,6 @@ int view_new(const struct view_parts *p, struct sshm_view **ret)
 		v->size = p->size;
 		v->seals = p->seals;
 	} else {
-		v->data = v->buf + p->meta_len;
 		v->size = p->data_len;
 	}
 	*ret = v;
@@ -90,7 +97,10 @@ SSHM_EXPORT struct sshm_view *sshm_view_unref(struct sshm_view *v)
 		release_queue_put(v->releases, v->id);
 		release_queue_unref(v->releases);
 	}
-	free(v->buf);
+	if (v->spare)
+		spare_give(v->buf);
+	else
+		free(v->buf);
 	free(v);
 	return NULL;
 }
@@ -114,7 +124,7 @@ SSHM_EXPORT const void *sshm_view_meta(const struct sshm_view *v, size_t *ret_le
 	}
 	if (ret_len)
 		*ret_len = v->meta_len;
-	return v->buf;
+	return v->meta;
 }
 
 SSHM_EXPORT int sshm_view_is_region(const struct sshm_view *v)

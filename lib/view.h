@@ -18,12 +18,15 @@ struct view_parts {
 	void *map;
 	uint64_t size;
 	unsigned int seals;
-	/* An inline payload, copied; or, with @own, a heap buffer of meta
-	 * then data (as COPY pieces are assembled) that the view takes. */
+	/* An inline payload, copied; or, with @own, a heap buffer holding
+	 * meta and data (where COPY pieces were assembled) that the view
+	 * takes, and gives back with spare_give() when dropped (@own_spare)
+	 * or frees. */
 	const uint8_t *data;
 	size_t data_len;
 	uint8_t *own;
-	/* Both: metadata (copied) and the identity verdict. */
+	int own_spare;
+	/* Both: metadata (copied, or in @own) and the identity verdict. */
 	const uint8_t *meta;
 	size_t meta_len;
 	const struct sshm_identity *identity;

@@ -36,6 +36,33 @@ static void collect_releases(struct sshm_channel *ch)
 
 /* ------------------------------------------------------------ round trip */
 
+/*
+ * A channel's socket may hold 4 MiB on its way out (the kernel reports
+ * twice that), or as much as net.core.wmem_max allows without
+ * CAP_NET_ADMIN: the default of ~208 KiB made large copies and streams of
+ * small messages block every few packets.
+ */
+START_TEST(test_channel_sndbuf_grown)
+{
+	struct sshm_channel *a, *b;
+	long wmem_max = 4 << 20;
+	int v = 0;
+	socklen_t len = sizeof(v);
+	FILE *f = fopen("/proc/sys/net/core/wmem_max", "re");
+
+	if (f) {
+		ck_assert_int_eq(fscanf(f, "%ld", &wmem_max), 1);
+		fclose(f);
+	}
+	test_pair_make(0, &a, &b);
+	ck_assert_int_eq(getsockopt(sshm_channel_fd(a), SOL_SOCKET, SO_SNDBUF, &v, &len),
+			 0);
+	ck_assert_int_ge(v, 2 * (wmem_max < (4 << 20) ? wmem_max : (4 << 20)));
+	sshm_channel_unref(a);
+	sshm_channel_unref(b);
+}
+END_TEST
+
 START_TEST(test_channel_send_region_roundtrip)
 {
 	static const char meta[] = "frame 17; fmt=rgba";
@@ -1240,6 +1267,7 @@ static Suite *channel_suite(void)
 	TCase *tc;
 
 	tc = test_tcase("roundtrip");
+	tcase_add_test(tc, test_channel_sndbuf_grown);
 	tcase_add_test(tc, test_channel_send_region_roundtrip);
 	tcase_add_test(tc, test_channel_send_region_write_filled);
 	tcase_add_test(tc, test_channel_send_bytes_inline);

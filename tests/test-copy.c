@@ -251,6 +251,102 @@ START_TEST(test_copy_raw_pieces)
 }
 END_TEST
 
+/*
+ * Where the pieces go (COPY_PAGE_MASK in lib/copy.h): the kernel holds a
+ * piece's data WIRE_COPY_LEN (32) bytes into a page, and copies it fastest
+ * when the source is not 1 to 63 bytes behind it within a page.  The
+ * library sender ends its first piece where the source is 32 bytes into a
+ * page, whatever the caller's buffer; the later pieces are whole pages.
+ */
+START_TEST(test_copy_sender_places_pieces)
+{
+	static const size_t offsets[] = { 0, 16, 32, 100, 4064 };
+	const size_t len = (1 << 20) + 12345, cap = (2 << 20);
+	uint8_t *page, *in = malloc(cap), *src;
+	unsigned int i;
+	struct sender snd;
+	struct raw r;
+
+	ck_assert_ptr_nonnull(in);
+	ck_assert_int_eq(posix_memalign((void **)&page, 4096, len + 8192), 0);
+	for (i = 0; i < ELEMENTSOF(offsets); i++) {
+		uint64_t got = 0, piece;
+		ssize_t n;
+		int k;
+
+		src = page + offsets[i];
+		test_pattern_fill(src, len, 7);
+		raw_open(&r, 0);
+		send_start(&snd, r.ch, src, len, NULL);
+		for (k = 0; got < len; k++) {
+			n = recv(r.raw, in, cap, 0);
+			ck_assert_int_ge(n, 32);
+			ck_assert_uint_eq(in[5], 5); /* COPY */
+			piece = sshm_get_le32(in + 28);
+			ck_assert_uint_eq(sshm_get_le64(in + 16), got);
+			ck_assert_mem_eq(in + 32, src + got, piece);
+			got += piece;
+			if (k == 0)
+				ck_assert_uint_eq(((uintptr_t)(src + got) - 32) % 4096,
+						  0);
+			else if (got < len)
+				ck_assert_uint_eq(piece % 4096, 0);
+		}
+		ck_assert_int_gt(k, 1);
+		ck_assert_uint_eq(got, len);
+		assert_ok(send_wait(&snd));
+		raw_close(&r);
+	}
+	free(page);
+	free(in);
+}
+END_TEST
+
+/*
+ * The receiving side places a copy so that its payload is 64-byte aligned
+ * and the second piece lands 0 to 63 bytes behind where the kernel holds
+ * it (32 bytes into a page), however long the first piece was.  The
+ * buffer of one copy is the next one's (the spare, lib/spare.c).
+ */
+START_TEST(test_copy_receiver_places_pieces)
+{
+	static const uint32_t firsts[] = { 1, 1000, 4064, 4096, 4097, 60000 };
+	const uint64_t total = 150 * 1024; /* within the raw end's SO_SNDBUF */
+	const uint8_t *data, *first_data = NULL;
+	struct sshm_view *v = NULL;
+	unsigned int i, k;
+	uintptr_t at;
+	struct raw r;
+
+	raw_open(&r, 0);
+	for (i = 0; i < ELEMENTSOF(firsts); i++) {
+		for (k = 0; k < 2; k++) {
+			ck_assert_int_eq(raw_piece(r.raw, total, 0, firsts[i], NULL, -1),
+					 0);
+			ck_assert_int_eq(raw_piece(r.raw, total, firsts[i],
+						   (uint32_t)(total - firsts[i]), NULL,
+						   -1),
+					 0);
+			assert_ok(sshm_channel_recv(r.ch, NULL, &v));
+			test_view_check_pattern(v, total, 9);
+			data = sshm_view_data(v);
+			ck_assert_uint_eq((uintptr_t)data % 64, 0);
+			at = ((uintptr_t)data + firsts[i] - 32) % 4096;
+			ck_assert_msg(at == 0 || at >= 4096 - 63,
+				      "first piece %u: the second lands %u bytes off",
+				      firsts[i], (unsigned int)at);
+			/* The same copy again: the buffer the last one left. */
+			if (k == 0)
+				first_data = data;
+			else
+				ck_assert_ptr_eq(data, first_data);
+			sshm_view_unref(v);
+		}
+	}
+	raw_close(&r);
+}
+END_TEST
+
 /* Each violation on a fresh channel: broken, nothing leaked (the suite's
  * fixture counts fds). */
 enum bad {
@@ -452,6 +548,8 @@ static Suite *copy_suite(void)
 	tcase_add_test(tc, test_copy_raw_violations);
 	tcase_add_test(tc, test_copy_raw_nonblock);
 	tcase_add_test(tc, test_copy_raw_eof_midway);
+	tcase_add_test(tc, test_copy_sender_places_pieces);
+	tcase_add_test(tc, test_copy_receiver_places_pieces);
 	suite_add_tcase(s, tc);
 
 	tc = test_tcase("fanout");
