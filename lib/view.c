@@ -27,29 +27,28 @@ struct sshm_view {
 	size_t meta_len;
 	const uint8_t *meta;
 	uint8_t *buf; /* holds meta, then inline or copied data */
-	int spare;    /* buf goes back with spare_give(), else free() */
+	int spare;    /* buf goes back with spare_give(), else free() unless it
+		       * is the one below */
+	/* An inline payload and any metadata: one allocation with the view. */
+	_Alignas(16) uint8_t own_buf[];
 };
 
 int view_new(const struct view_parts *p, struct sshm_view **ret)
 {
 	struct sshm_view *v;
 
-	v = calloc(1, sizeof(*v));
+	/* +1: an empty inline payload still has a valid, non-NULL address. */
+	v = malloc(sizeof(*v) + (p->own ? 0 : p->meta_len + p->data_len + 1));
 	if (!v)
 		return -ENOMEM;
+	memset(v, 0, sizeof(*v));
 	if (p->own) {
 		v->buf = p->own;
 		v->spare = p->own_spare;
 		v->meta = p->meta;
 		v->data = p->data;
 	} else {
-		/* +1: an empty inline payload still has a valid, non-NULL
-		 * address. */
-		v->buf = malloc(p->meta_len + p->data_len + 1);
-		if (!v->buf) {
-			free(v);
-			return -ENOMEM;
-		}
+		v->buf = v->own_buf;
 		if (p->meta_len)
 			memcpy(v->buf, p->meta, p->meta_len);
 		if (p->data_len)
@@ -99,7 +98,7 @@ SSHM_EXPORT struct sshm_view *sshm_view_unref(struct sshm_view *v)
 	}
 	if (v->spare)
 		spare_give(v->buf);
-	else
+	else if (v->buf != v->own_buf)
 		free(v->buf);
 	free(v);
 	return NULL;
