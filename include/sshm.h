@@ -382,7 +382,9 @@ int sshm_channel_recv(struct sshm_channel *channel,
  * whatever the peer has sent without blocking: its releases shrink
  * sshm_channel_inflight(), its data messages are kept for
  * sshm_channel_recv().  Returns the number of releases still unsent, or a
- * negative code (-SSHM_EBROKEN, -SSHM_EPROTO, -SSHM_EHEADER, -errno).
+ * negative code (-SSHM_EBROKEN, -SSHM_EPROTO, -SSHM_EHEADER, -errno).  A
+ * peer that left is not an error here: what it sent before is still
+ * delivered by sshm_channel_recv(), then -EPIPE.
  */
 int sshm_channel_flush(struct sshm_channel *channel);
 

@@ -318,7 +318,10 @@ SSHM_EXPORT int sshm_channel_flush(struct sshm_channel *ch)
 	r = release_queue_flush(ch->releases);
 	if (r >= 0)
 		r = channel_announce(ch, 1);
-	if (r < 0)
+	/* A peer that left cannot be told anything, and no longer needs
+	 * to be; what it sent before is still to be read, and recv says
+	 * when the end of it comes. */
+	if (r < 0 && r != -EPIPE)
 		return r;
 	/* Collect the peer's releases (and keep its data) without blocking. */
 	r = channel_pump(ch, NULL, 0, 1);
