@@ -106,14 +106,17 @@ static int send_inline(struct sshm_channel *ch, const void *data, size_t len,
 
 /*
  * Where a copy of bytes goes through a sealed region rather than the
- * socket, for one consumer: only where shmem can use transparent huge
- * pages (without them every 4 KiB page costs the consumer a fault, a TLB
- * entry and an unmap, and copying wins at every size), from this size up.
- * For several consumers one region serves them all from FANOUT_MIN up.
- * Both measured: see doc/benchmarks.md.
+ * socket: only where shmem can use transparent huge pages (without them
+ * every 4 KiB page costs each consumer a fault, a TLB entry and an unmap,
+ * and copying wins at every size, for one consumer and for four alike),
+ * from REGION_MIN_THP up for one consumer, and from FANOUT_MIN_THP up for
+ * several, which one region serves at once.  Measured, THP within_size,
+ * sshm-bench --pin (doc/benchmarks.md, "Where send_bytes switches"): a
+ * region is 0.87x a copy at 4 MiB, 0.98x at 8 MiB, 1.29x at 12 MiB; to
+ * four consumers 0.58x at 1 MiB (no huge page below 2 MiB), 2.2x at 4 MiB.
  */
-#define REGION_MIN_THP ((uint64_t)4 << 20)
-#define FANOUT_MIN     ((uint64_t)1 << 20)
+#define REGION_MIN_THP ((uint64_t)8 << 20)
+#define FANOUT_MIN_THP ((uint64_t)4 << 20)
 
 /* A new region holding a copy of @data, sealed.  Filled by pwrite, or,
  * where shmem gives huge pages only to advised mappings, through one. */
@@ -307,7 +310,8 @@ SSHM_EXPORT int sshm_channels_send_bytes(struct sshm_channel *const *chs, unsign
 			return -EINVAL;
 	/* One sealed region for all: filled once, every consumer maps the
 	 * same pages; n copies cost n times the bytes. */
-	shared = n > 1 && len >= FANOUT_MIN;
+	shared = n > 1 && len >= FANOUT_MIN_THP &&
+		 thp_mode(chs[0]) != HUGEPAGE_SHMEM_NEVER;
 	for (i = 0; i < n; i++) {
 		struct sshm_channel *ch = chs[i];
 

@@ -13,6 +13,11 @@
  *  no-proc       no /proc: opening /proc/self/fd/N fails with ENOENT.
  *  no-passpidfd  Linux before 6.5: SO_PASSPIDFD is unknown (ENOPROTOOPT).
  *  no-noexec     Linux before 6.3: memfd_create rejects MFD_NOEXEC_SEAL.
+ *  thp-never, thp-within_size
+ *                not a kernel's age but a setting: what
+ *                /sys/kernel/mm/transparent_hugepage/shmem_enabled says,
+ *                so that the choices made from it (send_bytes' paths) are
+ *                tested whatever this machine is set to.
  *
  * Only the calls named above are touched; everything else goes straight
  * to the C library.
@@ -96,6 +101,35 @@ SHIM void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 	return REAL(mmap)(addr, len, prot, flags, fd, off);
 }
 
+#define SHMEM_ENABLED "/sys/kernel/mm/transparent_hugepage/shmem_enabled"
+
+/* The shmem THP mode file as an emulation says it reads, or -2: not
+ * emulated. */
+static int fake_shmem_enabled(const char *path)
+{
+	const char *text = NULL;
+	int fd;
+
+	if (!path || strcmp(path, SHMEM_ENABLED) != 0)
+		return -2;
+	if (want("thp-never"))
+		text = "always within_size advise [never] deny force\n";
+	else if (want("thp-within_size"))
+		text = "always [within_size] advise never deny force\n";
+	if (!text)
+		return -2;
+	fd = (int)syscall(SYS_memfd_create, "shmem_enabled", MFD_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text) ||
+	    lseek(fd, 0, SEEK_SET) != 0) {
+		close(fd);
+		errno = EIO;
+		return -1;
+	}
+	return fd;
+}
+
 static int is_proc_fd(const char *path)
 {
 	return path && (strncmp(path, "/proc/self/fd/", 14) == 0 ||
@@ -112,6 +146,10 @@ SHIM int open(const char *path, int flags, ...)
 		mode = va_arg(ap, mode_t);
 		va_end(ap);
 	}
+	int fake = fake_shmem_enabled(path);
+
+	if (fake != -2)
+		return fake;
 	if (want("no-proc") && is_proc_fd(path)) {
 		errno = ENOENT;
 		return -1;
@@ -129,6 +167,10 @@ SHIM int open64(const char *path, int flags, ...)
 		mode = va_arg(ap, mode_t);
 		va_end(ap);
 	}
+	int fake = fake_shmem_enabled(path);
+
+	if (fake != -2)
+		return fake;
 	if (want("no-proc") && is_proc_fd(path)) {
 		errno = ENOENT;
 		return -1;

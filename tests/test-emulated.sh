@@ -48,4 +48,8 @@ run mmap-eperm test-view test-verify $hostile
 run mmap-eperm,no-proc test-view test-verify test-refusal $hostile
 # Linux < 6.3: no MFD_NOEXEC_SEAL (and row 21's fallback test runs).
 run no-noexec test-region test-verify test-channel test-listener test-hostile-identity
+# Not a kernel's age but a setting: send_bytes' paths under each shmem THP
+# mode, whatever this machine's is.
+run thp-never test-copy
+run thp-within_size test-copy
 exit $fail

@@ -366,6 +366,24 @@ int test_hugetlb_memfd(void)
 	return fd;
 }
 
+int test_shmem_thp_never(void)
+{
+	char buf[128] = "";
+	int fd = open("/sys/kernel/mm/transparent_hugepage/shmem_enabled",
+		      O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return 1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 1;
+	buf[n] = '\0';
+	return !strstr(buf, "[always]") && !strstr(buf, "[force]") &&
+	       !strstr(buf, "[within_size]") && !strstr(buf, "[advise]");
+}
+
 const char *test_need_proc(void)
 {
 	int fd = open("/proc/self/fd/0", O_PATH | O_CLOEXEC);

@@ -87,6 +87,9 @@ const char *test_need_real_rlimit(void);
 
 /* Kernel features, NULL when present or the reason a test must skip. */
 const char *test_need_kcmp(void);
+/* 1 when shmem gets no transparent huge pages: what send_bytes decides by
+ * (the file it reads, as tests/kernel-shim.c may emulate it). */
+int test_shmem_thp_never(void);
 const char *test_need_pidfd(void);
 const char *test_need_passpidfd(void);
 /*

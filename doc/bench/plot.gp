@@ -14,7 +14,7 @@ set ylabel "GB/s (payload delivered to all consumers)"
 set xtics ("4K" 4096, "64K" 65536, "1M" 1048576, "16M" 16777216, "64M" 67108864)
 set grid
 set key outside right
-methods = "sshm sshm-write sshm-auto sshm-pool seqpacket stream pipe ring"
+methods = "sshm sshm-write sshm-auto sshm-pool plain-sealed seqpacket stream pipe ring"
 # One method's rows at a time, so that its points join into a line.
 plot for [m in methods] sprintf("< awk -F, '$1 == \"%s\"' %s", m, csv) \
 	using 2:7 with linespoints lw 2 title m
