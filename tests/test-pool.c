@@ -159,7 +159,7 @@ START_TEST(test_pool_hugepage_aligned_both_sides)
 	assert_ok(sshm_channel_recv(b, NULL, &v));
 	ck_assert_uint_eq((uintptr_t)sshm_view_data(v) % (2 * MiB), 0);
 	/* The alignment slack around the view was given back at once. */
-	ck_assert_uint_eq(test_reserved_bytes(), reserves);
+	ck_assert_uint_le(test_reserved_bytes(), reserves);
 	ck_assert_int_eq(((const unsigned char *)sshm_view_data(v))[3 * MiB - 1], 0x77);
 	sshm_view_unref(v);
 	assert_ok(sshm_channel_drain(a));

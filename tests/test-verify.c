@@ -847,7 +847,7 @@ START_TEST(test_verify_prefault_populates_view)
 	sshm_view_unref(v);
 	/* Nothing of the view stays mapped, and aligning gave back its slack. */
 	ck_assert_int_eq(test_map_count(), maps);
-	ck_assert_uint_eq(test_reserved_bytes(), reserves);
+	ck_assert_uint_le(test_reserved_bytes(), reserves);
 	assert_ok(sshm_channel_drain(a));
 	sshm_region_unref(r);
 	sshm_channel_unref(a);

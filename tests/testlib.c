@@ -57,6 +57,12 @@ int test_map_count(void)
 	return count_maps_with("/memfd:");
 }
 
+/*
+ * Bytes of address space reserved and inaccessible: where a slack left
+ * behind by the 2 MiB alignment of a mapping would show.  It may shrink
+ * meanwhile (a sanitizer's allocator carves its heap from reservations of
+ * its own), never grow: compare with <=.
+ */
 unsigned long test_reserved_bytes(void)
 {
 	FILE *f = fopen("/proc/self/maps", "re");
