@@ -4,23 +4,20 @@
  * not a fresh mapping faulted in page by page each time.
  */
 #include <malloc.h>
-#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 
 #include "spare.h"
 
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static void *spare; /* or NULL */
+/* Or NULL.  Exchanged whole: no lock, so nothing a fork could catch held. */
+static _Atomic(void *) spare;
 
 void *spare_take(size_t size)
 {
 	void *buf;
 	size_t have;
 
-	pthread_mutex_lock(&lock);
-	buf = spare;
-	spare = NULL;
-	pthread_mutex_unlock(&lock);
+	buf = atomic_exchange(&spare, NULL);
 	if (buf) {
 		/* What malloc gave, which is at least what was asked. */
 		have = malloc_usable_size(buf);
@@ -41,16 +38,12 @@ void spare_give(void *buf)
 		free(buf);
 		return;
 	}
-	pthread_mutex_lock(&lock);
-	old = spare;
-	spare = buf;
-	pthread_mutex_unlock(&lock);
+	old = atomic_exchange(&spare, buf);
 	free(old);
 }
 
 /* Nothing kept past the library's unloading (or valgrind would say so). */
 __attribute__((destructor)) static void spare_fini(void)
 {
-	free(spare);
-	spare = NULL;
+	free(atomic_exchange(&spare, NULL));
 }

@@ -13,7 +13,7 @@
  *
  * One buffer per process, for SPARE_MAX bytes of payload at most, so that
  * what is kept idle is bounded however many channels there are.
- * Thread-safe.
+ * Thread-safe and lock-free (one atomic exchange each way).
  */
 #define SPARE_MAX ((size_t)64 << 20)
 /* What a buffer for SPARE_MAX bytes of payload may hold besides: its
