@@ -166,6 +166,9 @@ void atk_check_broken(struct atk *a)
 	assert_ok(sshm_region_new(4096, 0, &r));
 	assert_ok(sshm_region_seal(r));
 	assert_err(sshm_channel_send(a->ch, r, NULL, 0), -SSHM_EBROKEN);
+	assert_err(sshm_channel_send_bytes(a->ch, "x", 1, NULL, 0), -SSHM_EBROKEN);
+	assert_err(sshm_channels_send_bytes(&a->ch, 1, "x", 1, NULL, 0, NULL),
+		   -SSHM_EBROKEN);
 	sshm_region_unref(r);
 }
 

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -152,6 +153,43 @@ START_TEST(test_limits_invalid)
 		   -EINVAL);
 	assert_err(sshm_channel_stats(a, NULL, 8), -EINVAL);
 	assert_err(sshm_channel_stats(a, &(struct sshm_channel_stats){ 0 }, 4), -EINVAL);
+	sshm_channel_unref(a);
+	sshm_channel_unref(b);
+}
+END_TEST
+
+/*
+ * A blocking send waiting for a release keeps what the peer sends
+ * meanwhile, up to 64 data messages: then -ENOBUFS, and the kept ones are
+ * all still delivered, in order.
+ */
+START_TEST(test_limits_send_enobufs)
+{
+	struct sshm_channel *a, *b;
+	struct sshm_region *r = test_region_pattern_checked(4096, 4);
+	struct sshm_view *v = NULL, *held = NULL;
+	char msg[16];
+	int i;
+
+	test_pair_make(0, &a, &b);
+	assert_ok(sshm_channel_set_limits(a, 1, 0));
+	assert_ok(sshm_channel_send(a, r, NULL, 0));
+	assert_ok(sshm_channel_recv(b, NULL, &held)); /* not released */
+	for (i = 0; i < 70; i++) {
+		snprintf(msg, sizeof(msg), "m%d", i);
+		assert_ok(sshm_channel_send_bytes(b, msg, strlen(msg) + 1, NULL, 0));
+	}
+	assert_err(sshm_channel_send(a, r, NULL, 0), -ENOBUFS);
+	ck_assert_uint_eq(sshm_channel_pending(a), 64);
+	for (i = 0; i < 70; i++) {
+		snprintf(msg, sizeof(msg), "m%d", i);
+		assert_ok(sshm_channel_recv(a, NULL, &v));
+		ck_assert_str_eq(sshm_view_data(v), msg);
+		v = sshm_view_unref(v);
+	}
+	sshm_view_unref(held);
+	assert_ok(sshm_channel_send(a, r, NULL, 0));
+	sshm_region_unref(r);
 	sshm_channel_unref(a);
 	sshm_channel_unref(b);
 }
@@ -360,6 +398,7 @@ static Suite *limits_suite(void)
 
 	tc = test_tcase("own");
 	tcase_add_test(tc, test_limits_budget_nonblock);
+	tcase_add_test(tc, test_limits_send_enobufs);
 	tcase_add_test(tc, test_limits_window_nonblock);
 	tcase_add_test(tc, test_limits_large_region_alone);
 	tcase_add_test(tc, test_limits_invalid);

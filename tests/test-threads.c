@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sys/resource.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -129,6 +130,32 @@ START_TEST(test_threads_queued_release_wakes_wait)
 	close(fd);
 	close(p.raw);
 	sshm_channel_unref(p.ch);
+}
+END_TEST
+
+/* The wake fd's errors: no channel; no descriptor left for the eventfd
+ * (asked again later, it is made then). */
+START_TEST(test_threads_wake_fd_errors)
+{
+	struct sshm_channel *a, *b;
+	struct rlimit old, rl;
+	int fd;
+
+	assert_err(sshm_channel_wake_fd(NULL), -EINVAL);
+	test_pair_make(0, &a, &b);
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &old), 0);
+	/* The lowest free fd is the first the eventfd could take. */
+	fd = dup(0);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	rl = old;
+	rl.rlim_cur = (rlim_t)fd;
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	assert_err(sshm_channel_wake_fd(a), -EMFILE);
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &old), 0);
+	ck_assert_int_ge(sshm_channel_wake_fd(a), 0);
+	sshm_channel_unref(a);
+	sshm_channel_unref(b);
 }
 END_TEST
 
@@ -340,6 +367,7 @@ static Suite *threads_suite(void)
 	tcase_add_test(tc, test_threads_release_from_worker);
 	tcase_add_test(tc, test_threads_queued_release_wakes_wait);
 	tcase_add_test(tc, test_threads_wake_fd_cleared_by_flush);
+	test_add_if(tc, test_threads_wake_fd_errors, test_need_real_rlimit());
 	suite_add_tcase(s, tc);
 
 	tc = test_tcase("stress");
