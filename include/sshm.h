@@ -347,9 +347,9 @@ int sshm_channel_send_bytes(struct sshm_channel *channel, const void *data,
  * sshm_channels_send_bytes - send one payload to @n channels
  * @ret_errors: (optional) the result of each channel, 0 or a negative code
  *
- * As sshm_channel_send_bytes() on each, except that a large payload goes
- * through one sealed region that every consumer maps (filled once) rather
- * than n copies.  Each channel blocks or not per its own mode.  Returns 0
+ * As sshm_channel_send_bytes() on each, except that where shmem has
+ * transparent huge pages a large payload goes through one sealed region
+ * that every consumer maps (filled once) rather than n copies.  Each channel blocks or not per its own mode.  Returns 0
  * when every channel got it, else the first error (see @ret_errors).
  * Errors: -EINVAL (before anything is sent), and those of
  * sshm_channel_send_bytes().
