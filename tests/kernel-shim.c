@@ -136,16 +136,10 @@ static int is_proc_fd(const char *path)
 			strncmp(path, "/proc/thread-self/fd/", 21) == 0);
 }
 
-SHIM int open(const char *path, int flags, ...)
+/* What open() and open64() do before the C library's: a faked file, a
+ * refusal (-1, errno set), or -2: go on to the real call. */
+static int open_shimmed(const char *path)
 {
-	mode_t mode = 0;
-	va_list ap;
-
-	if (flags & (O_CREAT | __O_TMPFILE)) {
-		va_start(ap, flags);
-		mode = va_arg(ap, mode_t);
-		va_end(ap);
-	}
 	int fake = fake_shmem_enabled(path);
 
 	if (fake != -2)
@@ -154,27 +148,39 @@ SHIM int open(const char *path, int flags, ...)
 		errno = ENOENT;
 		return -1;
 	}
+	return -2;
+}
+
+/* The mode argument is there only with O_CREAT or O_TMPFILE. */
+#define OPEN_MODE(flags, mode)                                                           \
+	do {                                                                             \
+		va_list ap_;                                                             \
+		if ((flags) & (O_CREAT | __O_TMPFILE)) {                                 \
+			va_start(ap_, flags);                                            \
+			(mode) = va_arg(ap_, mode_t);                                    \
+			va_end(ap_);                                                     \
+		}                                                                        \
+	} while (0)
+
+SHIM int open(const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+	int r = open_shimmed(path);
+
+	if (r != -2)
+		return r;
+	OPEN_MODE(flags, mode);
 	return REAL(open)(path, flags, mode);
 }
 
 SHIM int open64(const char *path, int flags, ...)
 {
 	mode_t mode = 0;
-	va_list ap;
+	int r = open_shimmed(path);
 
-	if (flags & (O_CREAT | __O_TMPFILE)) {
-		va_start(ap, flags);
-		mode = va_arg(ap, mode_t);
-		va_end(ap);
-	}
-	int fake = fake_shmem_enabled(path);
-
-	if (fake != -2)
-		return fake;
-	if (want("no-proc") && is_proc_fd(path)) {
-		errno = ENOENT;
-		return -1;
-	}
+	if (r != -2)
+		return r;
+	OPEN_MODE(flags, mode);
 	return REAL(open64)(path, flags, mode);
 }
 
