@@ -138,7 +138,6 @@ static void copy_done(struct sshm_channel *ch, struct packet *p)
 	const uint32_t meta_len = ch->copy.meta_len;
 	const uint64_t total = ch->copy.total;
 	const struct ucred cred = ch->copy.cred;
-
 	size_t pad;
 
 	memset(p, 0, sizeof(*p));
